@@ -1,0 +1,508 @@
+#include "daemon/http/http_server.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/http/responder.h"
+#include "pipeline/content_decoding.h"
+
+namespace sluice::daemon {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// After a response that closes the connection, keep reading (and discarding) for this long, so
+// that a client still sending a refused body receives our answer instead of a TCP reset.
+constexpr auto kLingerTime = std::chrono::milliseconds(500);
+constexpr size_t kLingerBytes = 4 << 20;
+
+// One accepted connection. Lives on one io_context thread; other threads reach it only by posting.
+struct Connection {
+  explicit Connection(tcp::socket socket)
+      : stream(std::move(socket)), response_ready(stream.get_executor()) {}
+
+  beast::tcp_stream stream;
+  asio::steady_timer response_ready;    // cancelled when `response` is set
+  std::optional<HttpResponse> response;  // the handler's answer, set on this connection's thread
+  bool idle = true;                      // waiting for the first byte of a request
+  std::string remote_address;
+};
+
+// Hands a handler's answer (from any thread) to the connection's thread.
+class ConnectionSink final : public ResponseSink {
+ public:
+  explicit ConnectionSink(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
+
+  void Deliver(HttpResponse response) override {
+    asio::post(conn_->stream.get_executor(), [conn = conn_, r = std::move(response)]() mutable {
+      conn->response = std::move(r);
+      conn->response_ready.cancel();
+    });
+  }
+
+ private:
+  std::shared_ptr<Connection> conn_;
+};
+
+Result<tcp::endpoint> ResolveListenAddress(asio::io_context& ctx, const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument(
+        fmt::format("listen address \"{}\" has no port (expected host:port)", listen));
+  }
+  std::string host = listen.substr(0, colon);
+  std::string port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  boost::system::error_code ec;
+  tcp::resolver resolver(ctx);
+  auto results = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service,
+                                  ec);
+  if (ec || results.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("cannot resolve listen address \"{}\": {}", listen, ec.message()));
+  }
+  return results.begin()->endpoint();
+}
+
+int StatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kInvalidArgument: return 400;
+    default: return 500;
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const config::ServerConfig& c, const Router& r, HttpMetrics& m)
+      : config(c), router(r), metrics(m) {}
+
+  // --- lifecycle ---------------------------------------------------------------------------
+
+  Status Start() {
+    size_t threads = static_cast<size_t>(std::max(1, config.io_threads));
+    for (size_t i = 0; i < threads; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      guards.emplace_back(asio::make_work_guard(*contexts.back()));
+    }
+    SLUICE_ASSIGN_OR_RETURN(tcp::endpoint endpoint,
+                            ResolveListenAddress(*contexts[0], config.http_listen));
+    acceptor.emplace(*contexts[0]);
+    boost::system::error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::FailedPrecondition(
+          fmt::format("cannot listen on {}: {}", config.http_listen, ec.message()));
+    }
+    bound = acceptor->local_endpoint();
+    asio::co_spawn(*contexts[0], AcceptLoop(), [](std::exception_ptr e) { LogEscaped(e, "accept"); });
+    for (size_t i = 0; i < threads; ++i) {
+      io_threads.emplace_back([this, i] {
+        pthread_setname_np(pthread_self(), fmt::format("sluice-io-{}", i).c_str());
+        contexts[i]->run();
+      });
+    }
+    return Status::Ok();
+  }
+
+  size_t Shutdown(std::chrono::nanoseconds grace) {
+    if (contexts.empty()) return 0;
+    if (!draining.exchange(true)) {
+      asio::post(*contexts[0], [this] {
+        boost::system::error_code ignored;
+        if (acceptor) acceptor->close(ignored);
+      });
+      // Idle connections go now; busy ones finish their request and close.
+      ForEachConnection([](Connection& c) {
+        if (c.idle) c.stream.cancel();
+      });
+    }
+    std::unique_lock lock(mu);
+    bool drained = connections_cv.wait_for(lock, grace, [&] { return connections.empty(); });
+    if (drained) return 0;
+    size_t forced = connections.size();
+    lock.unlock();
+    ForEachConnection([](Connection& c) {
+      c.stream.close();
+      c.response_ready.cancel();
+    });
+    lock.lock();
+    connections_cv.wait_for(lock, std::chrono::seconds(5), [&] { return connections.empty(); });
+    return forced;
+  }
+
+  void Stop() {
+    if (contexts.empty()) return;
+    if (!draining.load()) Shutdown(std::chrono::nanoseconds(0));
+    for (auto& g : guards) g.reset();
+    for (auto& c : contexts) c->stop();
+    for (auto& t : io_threads) t.join();
+    io_threads.clear();
+    acceptor.reset();
+    contexts.clear();
+  }
+
+  template <typename F>
+  void ForEachConnection(F f) {
+    std::vector<std::weak_ptr<Connection>> all;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [ptr, weak] : connections) all.push_back(weak);
+    }
+    for (auto& weak : all) {
+      if (auto conn = weak.lock()) {
+        asio::post(conn->stream.get_executor(), [conn, f] { f(*conn); });
+      }
+    }
+  }
+
+  static void LogEscaped(std::exception_ptr e, const char* where) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("http {}: unexpected exception: {}", where, ex.what());
+    }
+  }
+
+  // --- accepting ----------------------------------------------------------------------------
+
+  asio::awaitable<void> AcceptLoop() {
+    while (!draining.load()) {
+      asio::io_context& target = *contexts[next_context++ % contexts.size()];
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor->async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || draining.load()) break;
+        spdlog::warn("http accept failed: {}", ec.message());
+        // Out of file descriptors and the like: back off instead of spinning.
+        asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      metrics.connections_accepted.Increment();
+      size_t open = 0;
+      {
+        std::lock_guard lock(mu);
+        open = connections.size();
+      }
+      if (open >= static_cast<size_t>(config.max_connections)) {
+        metrics.connections_rejected.Increment();
+        socket.close(ec);
+        continue;
+      }
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      auto remote = conn->stream.socket().remote_endpoint(ec);
+      if (!ec) conn->remote_address = fmt::format("{}:{}", remote.address().to_string(), remote.port());
+      Register(conn);
+      asio::co_spawn(target, Serve(conn), [](std::exception_ptr e) { LogEscaped(e, "connection"); });
+    }
+  }
+
+  void Register(const std::shared_ptr<Connection>& conn) {
+    std::lock_guard lock(mu);
+    connections.emplace(conn.get(), conn);
+    metrics.open_connections.Increment();
+  }
+
+  void Unregister(Connection* conn) {
+    std::lock_guard lock(mu);
+    connections.erase(conn);
+    metrics.open_connections.Decrement();
+    connections_cv.notify_all();
+  }
+
+  // --- one connection -----------------------------------------------------------------------
+
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> conn) {
+    struct Unregisterer {
+      Impl* impl;
+      Connection* conn;
+      ~Unregisterer() { impl->Unregister(conn); }
+    } unregister{this, conn.get()};
+
+    beast::flat_buffer buffer;
+    bool keep_going = true;
+    while (keep_going && !draining.load()) {
+      keep_going = co_await ServeOneRequest(conn, buffer);
+    }
+    boost::system::error_code ec;
+    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->stream.close();
+  }
+
+  // Returns whether the connection stays open for another request.
+  asio::awaitable<bool> ServeOneRequest(std::shared_ptr<Connection> self, beast::flat_buffer& buffer) {
+    Connection& conn = *self;
+    boost::system::error_code ec;
+    // Wait for the first byte under the idle timeout; the header timeout starts with it.
+    if (buffer.size() == 0) {
+      conn.idle = true;
+      conn.stream.expires_after(config.idle_timeout);
+      size_t n = co_await conn.stream.async_read_some(buffer.prepare(16 * 1024),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+      conn.idle = false;
+      if (ec) co_return false;  // idle timeout, client closed, or shutdown
+      buffer.commit(n);
+    }
+    conn.idle = false;
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    parser.body_limit(config.max_request_bytes);
+    conn.stream.expires_after(config.read_header_timeout);
+    co_await http::async_read_header(conn.stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/false);
+
+    const auto& header = parser.get();
+    if (auto expect = header[http::field::expect]; beast::iequals(expect, "100-continue")) {
+      http::response<http::empty_body> go_on{http::status::continue_, header.version()};
+      conn.stream.expires_after(config.write_timeout);
+      co_await http::async_write(conn.stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return false;
+    }
+    conn.stream.expires_after(config.read_timeout);
+    co_await http::async_read(conn.stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/true);
+
+    auto started = Clock::now();
+    http::request<http::string_body> message = parser.release();
+    HttpRequest request;
+    request.received_at = started;
+    request.remote_address = conn.remote_address;
+    request.method = ParseHttpMethod(message.method_string());
+    request.target = std::string(message.target());
+    size_t q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    if (q != std::string::npos) request.params = QueryParams::Parse(std::string_view(request.target).substr(q + 1));
+    for (const auto& field : message) {
+      request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.wire_body_bytes = message.body().size();
+    bool keep_alive = message.keep_alive();
+    unsigned version = message.version();
+    bool head = request.method == HttpMethod::kHead;
+
+    Result<pipeline::ContentEncoding> encoding =
+        pipeline::ParseContentEncoding(message[http::field::content_encoding]);
+    if (!encoding.ok()) {
+      metrics.CountError(RequestError::kBadEncoding);
+      co_return co_await Finish(conn, HttpResponse::JsonError(415, "bad_data", encoding.status().message()),
+                                version, keep_alive, head, metrics.unmatched_slot(), started,
+                                request.wire_body_bytes);
+    }
+    if (*encoding == pipeline::ContentEncoding::kIdentity) {
+      request.body = std::move(message.body());
+      if (request.body.size() > config.max_decoded_bytes) {
+        co_return co_await Finish(conn, HttpResponse::JsonError(413, "bad_data", "request body exceeds server.max_decoded_bytes"),
+                                  version, false, head, metrics.unmatched_slot(), started,
+                                  request.wire_body_bytes);
+      }
+      if (request.body.capacity() < request.body.size() + pipeline::kParsePadding) {
+        request.body.reserve(request.body.size() + pipeline::kParsePadding);
+      }
+    } else {
+      Status decoded = pipeline::DecodeContent(*encoding, message.body(), config.max_decoded_bytes,
+                                               request.body);
+      if (!decoded.ok()) {
+        metrics.CountError(RequestError::kBadEncoding);
+        co_return co_await Finish(conn, HttpResponse::JsonError(StatusFor(decoded), "bad_data", decoded.message()),
+                                  version, keep_alive, head, metrics.unmatched_slot(), started,
+                                  request.wire_body_bytes);
+      }
+    }
+    message = {};  // free the encoded body before the handler runs
+
+    Router::Match match = router.Find(request.method, request.path);
+    if (match.outcome == Router::Outcome::kNotFound) {
+      co_return co_await Finish(
+          conn,
+          HttpResponse::JsonError(404, "not_found",
+                                  fmt::format("no endpoint {} {}", HttpMethodName(request.method),
+                                              request.path)),
+          version, keep_alive, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
+    }
+    if (match.outcome == Router::Outcome::kMethodNotAllowed) {
+      std::vector<std::string_view> names;
+      for (HttpMethod m : match.allowed) names.push_back(HttpMethodName(m));
+      HttpResponse response = HttpResponse::JsonError(
+          405, "method_not_allowed",
+          fmt::format("{} does not accept {} (allowed: {})", request.path,
+                      HttpMethodName(request.method), fmt::join(names, ", ")));
+      response.headers.Set("Allow", fmt::format("{}", fmt::join(names, ", ")));
+      co_return co_await Finish(conn, std::move(response), version, keep_alive, head,
+                                metrics.unmatched_slot(), started, request.wire_body_bytes);
+    }
+
+    const Route& route = *match.route;
+    request.path_params = std::move(match.params);
+    uint64_t wire_bytes = request.wire_body_bytes;
+    conn.response.reset();
+    try {  // the sink keeps the connection alive until the answer arrives
+
+      route.handler(std::move(request), Responder(std::make_shared<ConnectionSink>(self)));
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} threw: {}", route.pattern, e.what());
+    }
+    if (!conn.response) {
+      conn.response_ready.expires_at(Clock::time_point::max());
+      co_await conn.response_ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!conn.response) co_return false;  // forced shutdown while the handler was busy
+    HttpResponse response = std::move(*conn.response);
+    conn.response.reset();
+    co_return co_await Finish(conn, std::move(response), version, keep_alive, head, route.index,
+                              started, wire_bytes);
+  }
+
+  // Answers a request that could not be read completely, then closes.
+  asio::awaitable<bool> FailRead(Connection& conn, boost::system::error_code ec, bool in_body) {
+    auto started = Clock::now();
+    if (ec == beast::error::timeout) {
+      metrics.CountError(in_body ? RequestError::kBodyTimeout : RequestError::kHeaderTimeout);
+      co_await Finish(conn,
+                      HttpResponse::JsonError(408, "timeout",
+                                              in_body ? "request body not received within server.read_timeout"
+                                                      : "request headers not received within "
+                                                        "server.read_header_timeout"),
+                      11, false, false, metrics.unmatched_slot(), started, 0);
+    } else if (ec == http::error::body_limit) {
+      metrics.CountError(RequestError::kTooLarge);
+      co_await Finish(conn,
+                      HttpResponse::JsonError(
+                          413, "bad_data",
+                          fmt::format("request body exceeds the limit of {} bytes "
+                                      "(server.max_request_bytes)",
+                                      config.max_request_bytes)),
+                      11, false, false, metrics.unmatched_slot(), started, 0);
+    } else if (ec == http::error::header_limit) {
+      metrics.CountError(RequestError::kHeadersTooLarge);
+      co_await Finish(conn,
+                      HttpResponse::JsonError(
+                          431, "bad_data",
+                          fmt::format("request headers exceed the limit of {} bytes "
+                                      "(server.max_header_bytes)",
+                                      config.max_header_bytes)),
+                      11, false, false, metrics.unmatched_slot(), started, 0);
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      metrics.CountError(RequestError::kMalformed);
+      co_await Finish(conn,
+                      HttpResponse::JsonError(400, "bad_data",
+                                              fmt::format("malformed HTTP request: {}", ec.message())),
+                      11, false, false, metrics.unmatched_slot(), started, 0);
+    }
+    // Otherwise the client went away or we are shutting down: nobody to answer.
+    co_return false;
+  }
+
+  // Writes `response`; returns whether the connection stays open.
+  asio::awaitable<bool> Finish(Connection& conn, HttpResponse response, unsigned version,
+                               bool keep_alive, bool head, size_t route_slot,
+                               Clock::time_point started, uint64_t wire_bytes) {
+    keep_alive = keep_alive && !response.close_connection && !draining.load();
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+    for (auto& [name, value] : response.headers.fields()) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    if (head) {
+      res.content_length(response.body.size());
+    } else {
+      res.body() = std::move(response.body);
+      res.prepare_payload();
+    }
+    boost::system::error_code ec;
+    conn.stream.expires_after(config.write_timeout);
+    co_await http::async_write(conn.stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics.ObserveRequest(route_slot, response.status, seconds, wire_bytes);
+    if (ec) {
+      metrics.CountError(RequestError::kWriteFailed);
+      co_return false;
+    }
+    if (!keep_alive) co_await LingeringClose(conn);
+    co_return keep_alive;
+  }
+
+  // Half-closes, then discards what the client still sends for a short while (see kLingerTime).
+  asio::awaitable<void> LingeringClose(Connection& conn) {
+    boost::system::error_code ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    std::vector<char> sink(64 * 1024);
+    size_t discarded = 0;
+    conn.stream.expires_after(kLingerTime);
+    while (discarded < kLingerBytes) {
+      size_t n = co_await conn.stream.async_read_some(asio::buffer(sink),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      discarded += n;
+    }
+  }
+
+  config::ServerConfig config;
+  const Router& router;
+  HttpMetrics& metrics;
+
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> io_threads;
+  std::optional<tcp::acceptor> acceptor;
+  tcp::endpoint bound;
+  std::atomic<size_t> next_context{0};
+  std::atomic<bool> draining{false};
+
+  std::mutex mu;
+  std::condition_variable connections_cv;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+};
+
+HttpServer::HttpServer(const config::ServerConfig& config, const Router& router,
+                       HttpMetrics& metrics)
+    : impl_(std::make_unique<Impl>(config, router, metrics)) {
+  std::vector<std::string> patterns;
+  for (const Route& r : router.routes()) patterns.push_back(r.pattern);
+  metrics.PrepareRoutes(patterns);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() { return impl_->Start(); }
+
+std::string HttpServer::local_address() const {
+  const auto& ep = impl_->bound;
+  if (ep.address().is_v6()) return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
+  return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+uint16_t HttpServer::port() const { return impl_->bound.port(); }
+
+size_t HttpServer::Shutdown(std::chrono::nanoseconds grace) { return impl_->Shutdown(grace); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace sluice::daemon

@@ -1,0 +1,56 @@
+// HttpServer: HTTP/1.1 on Boost.Beast, with keep-alive, N IO threads (one io_context each), request
+// size limits, header/body/idle/write timeouts, Content-Encoding decoding and graceful shutdown.
+//
+// Per connection, one request at a time: read headers (read_header_timeout), refuse bodies over
+// max_request_bytes with 413 before reading them, answer `Expect: 100-continue`, read the body
+// (read_timeout), undo Content-Encoding (max_decoded_bytes), route, let the handler answer through
+// its Responder (from any thread), write the response (write_timeout), then wait for the next
+// request (idle_timeout). A client that is slow or silent in any phase is disconnected, so it
+// cannot hold a connection slot or memory for longer than those timeouts.
+//
+// Threads: Start() launches io_threads threads; handlers run on them. Shutdown() and Stop() may be
+// called from any other thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "daemon/http/http_metrics.h"
+#include "daemon/http/router.h"
+
+namespace sluice::daemon {
+
+class HttpServer {
+ public:
+  // `router` and `metrics` must outlive the server. `config.io_threads` must be resolved (> 0).
+  HttpServer(const config::ServerConfig& config, const Router& router, HttpMetrics& metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds config.http_listen ("host:port", ":port", "[v6]:port"; port 0 picks a free one) and
+  // starts serving.
+  Status Start();
+
+  // The bound address and port, once started.
+  std::string local_address() const;
+  uint16_t port() const;
+
+  // Stops accepting, closes idle connections, lets requests in flight finish (their responses
+  // close the connection), and returns when no connection is left or `grace` has passed, after
+  // which the remaining connections are closed. Returns the number closed forcibly.
+  size_t Shutdown(std::chrono::nanoseconds grace);
+
+  // Stops the IO threads and joins them. Implies Shutdown(0) if it was not called.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::daemon

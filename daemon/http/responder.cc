@@ -1,0 +1,30 @@
+#include "daemon/http/responder.h"
+
+namespace sluice::daemon {
+namespace {
+
+HttpResponse Unanswered() {
+  return HttpResponse::JsonError(500, "internal", "the request was dropped without an answer");
+}
+
+}  // namespace
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (sink_) sink_->Deliver(Unanswered());
+    sink_ = std::move(other.sink_);
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (sink_) sink_->Deliver(Unanswered());
+}
+
+void Responder::Send(HttpResponse response) {
+  if (!sink_) return;
+  std::shared_ptr<ResponseSink> sink = std::move(sink_);
+  sink->Deliver(std::move(response));
+}
+
+}  // namespace sluice::daemon

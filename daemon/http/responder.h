@@ -1,0 +1,41 @@
+// Responder: how a handler answers a request, now or later, from any thread.
+//
+// A handler receives a Responder with the request and calls Send exactly once, on whatever thread has
+// the answer (an ingest worker acknowledges after the write-ahead log has the data). A Responder that
+// is destroyed without Send answers 500, so a forgotten path cannot hang the client.
+//
+// Lifetime: every Responder must be sent or destroyed before the HttpServer that issued it is
+// destroyed; components that hold them (queues, workers) are stopped first.
+#pragma once
+
+#include <memory>
+
+#include "daemon/http/http_message.h"
+
+namespace sluice::daemon {
+
+// Implemented by the server's connection; Deliver may be called from any thread, once.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual void Deliver(HttpResponse response) = 0;
+};
+
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<ResponseSink> sink) : sink_(std::move(sink)) {}
+  Responder(Responder&&) noexcept = default;
+  Responder& operator=(Responder&& other) noexcept;
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+
+  // Sends the response. Later calls do nothing.
+  void Send(HttpResponse response);
+  bool sent() const { return sink_ == nullptr; }
+
+ private:
+  std::shared_ptr<ResponseSink> sink_;
+};
+
+}  // namespace sluice::daemon

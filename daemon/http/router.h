@@ -1,0 +1,61 @@
+// Router: the one route table of the HTTP API. Components register their handlers at start-up;
+// the server looks a request up and calls the handler on its IO thread.
+//
+// Patterns are paths whose segments may be `{name}` (one segment, captured into
+// HttpRequest::path_params). Exact segments win over captures. A HEAD request falls back to the
+// GET handler (the server sends only the headers). The pattern doubles as the `route` label of
+// the HTTP metrics, so label cardinality stays bounded by the table.
+//
+// Thread-safety: Add before the server starts; Find is then safe from any thread.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/http/http_message.h"
+#include "daemon/http/responder.h"
+
+namespace sluice::daemon {
+
+// Handlers run on an IO thread: they must not block. Long work is handed to other threads,
+// which answer through the Responder.
+using HttpHandler = std::function<void(HttpRequest request, Responder responder)>;
+
+struct Route {
+  std::string pattern;
+  std::vector<HttpMethod> methods;
+  HttpHandler handler;
+  size_t index = 0;  // position in the table, for per-route metrics
+};
+
+class Router {
+ public:
+  enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
+  struct Match {
+    Outcome outcome = Outcome::kNotFound;
+    const Route* route = nullptr;                                    // set when kFound
+    std::vector<std::pair<std::string, std::string>> params;         // set when kFound
+    std::vector<HttpMethod> allowed;                                 // set when kMethodNotAllowed
+  };
+
+  void Add(std::initializer_list<HttpMethod> methods, std::string pattern, HttpHandler handler);
+
+  Match Find(HttpMethod method, std::string_view path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  struct CompiledRoute {
+    std::vector<std::string> segments;  // "{name}" marks a capture
+  };
+  static bool Matches(const CompiledRoute& route, const std::vector<std::string_view>& segments,
+                      std::vector<std::pair<std::string, std::string>>* params);
+
+  std::vector<Route> routes_;
+  std::vector<CompiledRoute> compiled_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,100 @@
+// sluice: the daemon's command line. Parses flags, loads and validates the config, runs the Daemon
+// until SIGTERM or SIGINT, and reloads the config on SIGHUP.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/build_info.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
+
+namespace {
+
+std::string VersionLine() {
+  const sluice::BuildInfo& b = sluice::GetBuildInfo();
+  return fmt::format("sluice {} (revision {}, branch {}, built {} with {})", b.version, b.revision,
+                     b.branch, b.build_date, b.compiler);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sluice: log and metrics ingestion daemon", "sluice"};
+  std::string config_path;
+  bool check_config = false;
+  bool version = false;
+  std::string data_dir;
+  std::string listen;
+  app.add_option("-c,--config", config_path,
+                 "YAML config file (default: the built-in copy of config/sluice.yaml)");
+  app.add_flag("--check-config", check_config, "Validate the config and exit (0 when valid)");
+  app.add_flag("-v,--version", version, "Print the version and exit");
+  app.add_option("--data-dir", data_dir, "Override storage.data_dir");
+  app.add_option("--listen", listen, "Override server.http_listen (host:port)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (version) {
+    std::cout << VersionLine() << "\n";
+    return 0;
+  }
+
+  std::string config_name = config_path.empty() ? "(built-in default config)" : config_path;
+  sluice::Result<sluice::config::Config> loaded =
+      config_path.empty() ? sluice::config::LoadConfigFromString(
+                                sluice::config::DefaultConfigYaml(), config_name)
+                          : sluice::config::LoadConfigFile(config_path);
+  if (!loaded.ok()) {
+    std::cerr << "sluice: invalid config:\n" << loaded.status().message() << "\n";
+    return 1;
+  }
+  if (check_config) {
+    std::cout << config_name << ": OK\n";
+    return 0;
+  }
+
+  sluice::daemon::ConfigOverrides overrides;
+  if (!data_dir.empty()) overrides.data_dir = data_dir;
+  if (!listen.empty()) overrides.http_listen = listen;
+  sluice::config::Config config = std::move(loaded).value();
+  if (sluice::Status s = sluice::daemon::ConfigureLogging(config.log); !s.ok()) {
+    std::cerr << "sluice: " << s.message() << "\n";
+    return 1;
+  }
+  spdlog::info("{} starting with config {}", VersionLine(), config_name);
+
+  // Signals are handled on this thread only; the daemon's own threads never see them.
+  boost::asio::io_context signals_context(1);
+  boost::asio::signal_set stop_signals(signals_context, SIGTERM, SIGINT);
+  boost::asio::signal_set reload_signal(signals_context, SIGHUP);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  sluice::daemon::Daemon daemon(std::move(config), config_path, overrides);
+  if (sluice::Status s = daemon.Start(); !s.ok()) {
+    spdlog::critical("cannot start: {}", s.message());
+    return 1;
+  }
+
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("SIGHUP: reloading config");
+      (void)daemon.Reload();
+      wait_reload();
+    });
+  };
+  wait_reload();
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("{}: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    reload_signal.cancel();
+  });
+  signals_context.run();
+  daemon.Shutdown();
+  return 0;
+}
