@@ -40,6 +40,19 @@ size_t GrowForOutput(std::string& out, size_t used, size_t max_bytes) {
   return room;
 }
 
+// A gzip member ends with its uncompressed size mod 2^32 (RFC 1952): a good first allocation.
+size_t GzipSizeHint(std::string_view in) {
+  if (in.size() < 18 || static_cast<unsigned char>(in[0]) != 0x1f) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data() + in.size() - 4);
+  return static_cast<size_t>(p[0]) | static_cast<size_t>(p[1]) << 8 |
+         static_cast<size_t>(p[2]) << 16 | static_cast<size_t>(p[3]) << 24;
+}
+
+// Reserves `hint` bytes up front when it is plausible, so decoding rarely reallocates.
+void ReserveHint(std::string& out, size_t hint, size_t max_bytes) {
+  if (hint > 0 && hint <= max_bytes) out.reserve(hint + kParsePadding);
+}
+
 // windowBits: 15 + 32 detects a zlib or gzip header; -15 is raw deflate.
 Status Inflate(ContentEncoding encoding, std::string_view in, size_t max_bytes, int window_bits,
                std::string& out) {
@@ -50,6 +63,7 @@ Status Inflate(ContentEncoding encoding, std::string_view in, size_t max_bytes, 
   zs.avail_in = static_cast<uInt>(in.size());
   size_t used = 0;
   out.clear();
+  ReserveHint(out, GzipSizeHint(in), max_bytes);
   while (true) {
     if (used == out.size()) {
       if (used > max_bytes) return TooLarge(encoding, max_bytes);
@@ -86,6 +100,10 @@ Status Unzstd(std::string_view in, size_t max_bytes, std::string& out) {
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
   ZSTD_inBuffer input{in.data(), in.size(), 0};
   out.clear();
+  unsigned long long content_size = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (content_size != ZSTD_CONTENTSIZE_UNKNOWN && content_size != ZSTD_CONTENTSIZE_ERROR) {
+    ReserveHint(out, static_cast<size_t>(content_size), max_bytes);
+  }
   size_t used = 0;
   size_t last_ret = 0;
   while (input.pos < input.size || last_ret != 0) {

@@ -2,7 +2,8 @@
 //
 // snappy is the block format (no framing), as Prometheus remote write and Loki's protobuf push send
 // it. gzip and zstd accept several concatenated members/frames. Decoding never produces more than
-// `max_bytes`: a small compressed body cannot make us allocate gigabytes ("zip bomb").
+// `max_bytes`, and never allocates more than about twice that (std::string's growth), so a small
+// compressed body cannot make us allocate gigabytes ("zip bomb").
 #pragma once
 
 #include <cstddef>

@@ -82,6 +82,8 @@ void RegisterStatusApi(Router& router, StatusApi api) {
                Status status = api.reload();
                if (status.ok()) {
                  responder.Send(HttpResponse::Empty(200));
+               } else if (status.code() == StatusCode::kUnavailable) {
+                 responder.Send(HttpResponse::Text(503, status.message() + "\n"));
                } else {
                  responder.Send(HttpResponse::Text(
                      500, "failed to reload config: " + status.message() + "\n"));

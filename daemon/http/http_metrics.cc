@@ -72,10 +72,12 @@ void HttpMetrics::PrepareRoutes(const std::vector<std::string>& route_patterns) 
   }
 }
 
-void HttpMetrics::ObserveRequest(size_t route_slot, int status, double seconds,
-                                 uint64_t body_bytes) {
+void HttpMetrics::ObserveDuration(size_t route_slot, double seconds) {
+  routes_[route_slot < routes_.size() ? route_slot : unmatched_slot()].duration->Observe(seconds);
+}
+
+void HttpMetrics::CountRequest(size_t route_slot, int status, uint64_t body_bytes) {
   RouteSeries& route = routes_[route_slot < routes_.size() ? route_slot : unmatched_slot()];
-  route.duration->Observe(seconds);
   if (body_bytes > 0) route.body_bytes->Increment(static_cast<double>(body_bytes));
   int code_index = status - kMinCode;
   if (code_index < 0 || code_index >= kCodes) code_index = 500 - kMinCode;

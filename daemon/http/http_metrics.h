@@ -38,8 +38,10 @@ class HttpMetrics {
   void PrepareRoutes(const std::vector<std::string>& route_patterns);
   size_t unmatched_slot() const { return routes_.size() - 1; }
 
-  // Thread-safe.
-  void ObserveRequest(size_t route_slot, int status, double seconds, uint64_t body_bytes);
+  // Thread-safe. CountRequest runs before the response is written, so a client that has its
+  // answer also finds it counted; ObserveDuration runs once the write is done.
+  void CountRequest(size_t route_slot, int status, uint64_t body_bytes);
+  void ObserveDuration(size_t route_slot, double seconds);
   void CountError(RequestError error);
 
   prometheus::Gauge& open_connections;

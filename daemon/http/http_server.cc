@@ -384,13 +384,10 @@ struct HttpServer::Impl {
   asio::awaitable<bool> FailRead(Connection& conn, boost::system::error_code ec, bool in_body) {
     auto started = Clock::now();
     if (ec == beast::error::timeout) {
+      // tcp_stream closes the socket when it times out, so there is no answering with a 408;
+      // like Go's net/http and nginx, we just hang up.
       metrics.CountError(in_body ? RequestError::kBodyTimeout : RequestError::kHeaderTimeout);
-      co_await Finish(conn,
-                      HttpResponse::JsonError(408, "timeout",
-                                              in_body ? "request body not received within server.read_timeout"
-                                                      : "request headers not received within "
-                                                        "server.read_header_timeout"),
-                      11, false, false, metrics.unmatched_slot(), started, 0);
+      co_return false;
     } else if (ec == http::error::body_limit) {
       metrics.CountError(RequestError::kTooLarge);
       co_await Finish(conn,
@@ -435,11 +432,12 @@ struct HttpServer::Impl {
       res.body() = std::move(response.body);
       res.prepare_payload();
     }
+    metrics.CountRequest(route_slot, response.status, wire_bytes);
     boost::system::error_code ec;
     conn.stream.expires_after(config.write_timeout);
     co_await http::async_write(conn.stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    metrics.ObserveRequest(route_slot, response.status, seconds, wire_bytes);
+    metrics.ObserveDuration(route_slot,
+                            std::chrono::duration<double>(Clock::now() - started).count());
     if (ec) {
       metrics.CountError(RequestError::kWriteFailed);
       co_return false;

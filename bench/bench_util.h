@@ -1,0 +1,23 @@
+// Helpers shared by the Google Benchmark binaries: real data and per-unit CPU cost counters.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+namespace sluice::bench {
+
+// The 31,987 loghub lines (tests/fixtures/loghub/*.log), without their newlines.
+const std::vector<std::string>& LoghubLines();
+
+// The loghub files concatenated, newline-terminated lines.
+const std::string& LoghubText();
+
+// Adds "cpu_s_per_GB" (CPU seconds per 10^9 bytes) for `bytes` processed per iteration.
+void ReportCpuPerGB(benchmark::State& state, double bytes_per_iteration);
+
+// Adds "cpu_s_per_Mlines" (CPU seconds per million lines) for `lines` per iteration.
+void ReportCpuPerMillionLines(benchmark::State& state, double lines_per_iteration);
+
+}  // namespace sluice::bench

@@ -1,0 +1,193 @@
+#include "config/config_loader.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace sluice::config {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string ErrorOf(std::string_view yaml, const EnvLookup& env = FakeEnv({})) {
+  Result<Config> r = LoadConfigFromString(yaml, "sluice.yaml", env);
+  EXPECT_FALSE(r.ok()) << yaml;
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(ConfigLoader, EmptyFileGivesDefaults) {
+  Result<Config> r = LoadConfigFromString("", "empty.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->server, ServerConfig{});
+  EXPECT_EQ(r->storage, StorageConfig{});
+  EXPECT_EQ(r->log.level, "info");
+}
+
+// The shipped config documents the defaults: it must load to exactly what the code defaults to.
+TEST(ConfigLoader, ShippedConfigIsExactlyTheDefaults) {
+  Result<Config> r = LoadConfigFromString(DefaultConfigYaml(), "sluice.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->server, ServerConfig{});
+  EXPECT_EQ(r->storage, StorageConfig{});
+  EXPECT_EQ(r->log.level, LogConfig{}.level);
+  EXPECT_EQ(r->log.format, LogConfig{}.format);
+}
+
+TEST(ConfigLoader, ShippedFileOnDiskMatchesTheEmbeddedCopy) {
+  std::ifstream in(SLUICE_SOURCE_DIR "/config/sluice.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), DefaultConfigYaml());
+}
+
+TEST(ConfigLoader, ReadsEveryKind) {
+  Result<Config> r = LoadConfigFromString(R"(
+server:
+  http_listen: 127.0.0.1:9999
+  io_threads: 3
+  max_request_bytes: 1MiB
+  read_timeout: 1m30s
+storage:
+  data_dir: /var/lib/sluice
+  fsync: always
+log:
+  level: debug
+  format: json
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->server.http_listen, "127.0.0.1:9999");
+  EXPECT_EQ(r->server.io_threads, 3);
+  EXPECT_EQ(r->server.max_request_bytes, 1u << 20);
+  EXPECT_EQ(r->server.read_timeout, 90s);
+  EXPECT_EQ(r->server.idle_timeout, ServerConfig{}.idle_timeout);
+  EXPECT_EQ(r->storage.data_dir, "/var/lib/sluice");
+  EXPECT_EQ(r->storage.fsync, FsyncPolicy::kAlways);
+  EXPECT_EQ(r->log.level, "debug");
+  EXPECT_EQ(r->log.format, LogFormat::kJson);
+}
+
+TEST(ConfigLoader, NullValuesKeepDefaults) {
+  Result<Config> r = LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->server.io_threads, 0);
+}
+
+TEST(ConfigLoader, WrongSizeNamesKeyPathFileLineAndColumn) {
+  EXPECT_EQ(ErrorOf("server:\n  max_request_bytes: lots\n"),
+            "server.max_request_bytes at sluice.yaml:2:3: expected a size like 256KiB, got \"lots\"");
+}
+
+TEST(ConfigLoader, UnknownKeySuggestsTheClosestKnownOne) {
+  EXPECT_EQ(ErrorOf("server:\n  io_thread: 2\n"),
+            "server.io_thread at sluice.yaml:2:3: unknown key (did you mean io_threads?)");
+  EXPECT_THAT(ErrorOf("storage:\n  zzzzzzzzzzzz: 2\n"),
+              HasSubstr("unknown key (known keys: data_dir, shards, fsync, fsync_interval)"));
+  EXPECT_THAT(ErrorOf("servers: {}\n"), HasSubstr("servers at sluice.yaml:1:1: unknown key (did you mean server?)"));
+}
+
+TEST(ConfigLoader, WrongTypes) {
+  EXPECT_EQ(ErrorOf("server:\n  io_threads: many\n"),
+            "server.io_threads at sluice.yaml:2:3: expected an integer, got \"many\"");
+  EXPECT_EQ(ErrorOf("server:\n  io_threads: [1, 2]\n"),
+            "server.io_threads at sluice.yaml:2:3: expected an integer, got a list");
+  EXPECT_EQ(ErrorOf("server: 5\n"), "server at sluice.yaml:1:1: expected a mapping of keys to values");
+  EXPECT_EQ(ErrorOf("server:\n  read_timeout: soon\n"),
+            "server.read_timeout at sluice.yaml:2:3: expected a duration like 30s or 5m, got \"soon\"");
+  EXPECT_EQ(ErrorOf("storage:\n  fsync: sometimes\n"),
+            "storage.fsync at sluice.yaml:2:3: expected one of never, interval, always, got "
+            "\"sometimes\"");
+  EXPECT_EQ(ErrorOf("server:\n  http_listen:\n    host: x\n"),
+            "server.http_listen at sluice.yaml:2:3: expected a string, got a mapping");
+}
+
+TEST(ConfigLoader, OutOfRangeValues) {
+  EXPECT_EQ(ErrorOf("server:\n  io_threads: 1000\n"),
+            "server.io_threads at sluice.yaml:2:3: must be between 0 and 256, got 1000");
+  EXPECT_EQ(ErrorOf("server:\n  max_request_bytes: 10\n"),
+            "server.max_request_bytes at sluice.yaml:2:3: must be between 1KiB and 4GiB, got 10");
+  EXPECT_EQ(ErrorOf("storage:\n  fsync_interval: 1m\n"),
+            "storage.fsync_interval at sluice.yaml:2:3: must be between 100us and 10s, got 1m");
+  EXPECT_EQ(ErrorOf("storage:\n  data_dir: \"\"\n"),
+            "storage.data_dir at sluice.yaml:2:3: must not be empty");
+}
+
+TEST(ConfigLoader, ReportsEveryErrorInOnePass) {
+  std::string error = ErrorOf("server:\n  io_threads: -1\n  bogus: 1\nlog:\n  level: loud\n");
+  EXPECT_THAT(error, HasSubstr("server.io_threads at sluice.yaml:2:3"));
+  EXPECT_THAT(error, HasSubstr("server.bogus at sluice.yaml:3:3: unknown key"));
+  EXPECT_THAT(error, HasSubstr("log.level at sluice.yaml:5:3: expected one of trace, debug"));
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 2);
+}
+
+TEST(ConfigLoader, DuplicateKeysAreErrors) {
+  EXPECT_EQ(ErrorOf("log:\n  level: info\n  level: debug\n"),
+            "log.level at sluice.yaml:3:3: duplicate key");
+}
+
+TEST(ConfigLoader, YamlSyntaxErrorsHavePositions) {
+  EXPECT_THAT(ErrorOf("server:\n  io_threads: [1,\n"), HasSubstr("at sluice.yaml:"));
+  EXPECT_THAT(ErrorOf("server:\n  io_threads: [1,\n"), HasSubstr("invalid YAML"));
+}
+
+TEST(ConfigLoader, ExpandsEnvironmentVariables) {
+  Result<Config> r = LoadConfigFromString(
+      "server:\n  http_listen: ${HOST}:${PORT:-3100}\nstorage:\n  data_dir: /d/$${literal}/${DIR}\n",
+      "x.yaml", FakeEnv({{"HOST", "10.0.0.1"}, {"DIR", "a b"}}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->server.http_listen, "10.0.0.1:3100");
+  EXPECT_EQ(r->storage.data_dir, "/d/${literal}/a b");
+}
+
+TEST(ConfigLoader, ExpandedValuesAreValidated) {
+  EXPECT_EQ(ErrorOf("server:\n  io_threads: ${N}\n", FakeEnv({{"N", "x"}})),
+            "server.io_threads at sluice.yaml:2:3: expected an integer, got \"x\"");
+}
+
+TEST(ConfigLoader, UnsetVariableIsAnError) {
+  EXPECT_EQ(ErrorOf("storage:\n  data_dir: ${NOPE}/x\n"),
+            "storage.data_dir at sluice.yaml:2:3: environment variable NOPE is not set (write "
+            "${NOPE:-default} to allow that)");
+  EXPECT_THAT(ErrorOf("storage:\n  data_dir: ${NOPE\n"), HasSubstr("unterminated ${"));
+}
+
+TEST(ConfigLoader, LoadsFilesAndNamesMissingOnes) {
+  testing::TempDir dir;
+  std::string path = dir.WriteFile("c.yaml", "log:\n  level: warn\n");
+  Result<Config> r = LoadConfigFile(path, FakeEnv({}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->log.level, "warn");
+  Result<Config> missing = LoadConfigFile(dir.Sub("nope.yaml"), FakeEnv({}));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.yaml"));
+  std::string bad = dir.WriteFile("bad.yaml", "log:\n  level: 7\n");
+  EXPECT_THAT(LoadConfigFile(bad, FakeEnv({})).status().message(),
+              HasSubstr("log.level at " + bad + ":2:3"));
+}
+
+TEST(RestartRequiredChanges, OnlyNamesWhatCannotChangeLive) {
+  Config a;
+  Config b;
+  b.log.level = "debug";
+  EXPECT_TRUE(RestartRequiredChanges(a, b).empty());
+  b.server.io_threads = 7;
+  b.storage.fsync = FsyncPolicy::kNever;
+  EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage"}));
+}
+
+}  // namespace
+}  // namespace sluice::config

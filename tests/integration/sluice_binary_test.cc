@@ -1,0 +1,117 @@
+// The sluice binary as an operator runs it: flags, config checking, signals.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_http_client.h"
+
+namespace sluice {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Subprocess;
+using namespace std::chrono_literals;
+
+class SluiceBinaryTest : public ::testing::Test {
+ protected:
+  // Runs sluice with `args` to completion; returns the exit code.
+  int Run(std::vector<std::string> args) {
+    args.insert(args.begin(), SLUICE_BINARY);
+    Subprocess p(args, dir_.Sub("out"), dir_.Sub("err"));
+    std::optional<int> code = p.Wait(30s);
+    EXPECT_TRUE(code) << "sluice did not exit";
+    return code.value_or(-1);
+  }
+  std::string Out() { return testing::ReadFile(dir_.Sub("out")); }
+  std::string Err() { return testing::ReadFile(dir_.Sub("err")); }
+
+  // Starts a daemon on an ephemeral port; returns the port from its log.
+  uint16_t StartDaemon(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--data-dir", dir_.Sub("data")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    daemon_ = std::make_unique<Subprocess>(args, dir_.Sub("daemon.out"), dir_.Sub("daemon.err"));
+    auto log = testing::WaitForFileContaining(dir_.Sub("daemon.err"), "http: listening on 127.0.0.1:", 30s);
+    EXPECT_TRUE(log) << testing::ReadFile(dir_.Sub("daemon.err"));
+    if (!log) return 0;
+    size_t at = log->find("http: listening on 127.0.0.1:") + 29;
+    return static_cast<uint16_t>(std::stoi(log->substr(at)));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Subprocess> daemon_;
+};
+
+TEST_F(SluiceBinaryTest, VersionPrintsAndExits) {
+  EXPECT_EQ(Run({"--version"}), 0);
+  EXPECT_THAT(Out(), HasSubstr("sluice 0.1.0 (revision "));
+}
+
+TEST_F(SluiceBinaryTest, CheckConfigAcceptsTheShippedConfigAndTheBuiltInDefault) {
+  EXPECT_EQ(Run({"--check-config", "--config", SLUICE_SOURCE_DIR "/config/sluice.yaml"}), 0);
+  EXPECT_THAT(Out(), HasSubstr("config/sluice.yaml: OK"));
+  EXPECT_EQ(Run({"--check-config"}), 0);
+  EXPECT_THAT(Out(), HasSubstr("(built-in default config): OK"));
+}
+
+TEST_F(SluiceBinaryTest, CheckConfigPrintsThePreciseErrorAndFails) {
+  std::string path = dir_.WriteFile("broken.yaml", "server:\n  http_listen: :3100\n  max_request_bytes: huge\n");
+  EXPECT_EQ(Run({"--check-config", "--config", path}), 1);
+  EXPECT_THAT(Err(), HasSubstr("server.max_request_bytes at " + path +
+                               ":3:3: expected a size like 256KiB, got \"huge\""));
+  EXPECT_EQ(Run({"--check-config", "--config", dir_.Sub("missing.yaml")}), 1);
+  EXPECT_THAT(Err(), HasSubstr("cannot read config file"));
+}
+
+TEST_F(SluiceBinaryTest, UnknownFlagsAreRejected) {
+  EXPECT_NE(Run({"--no-such-flag"}), 0);
+}
+
+TEST_F(SluiceBinaryTest, SigtermFinishesTheRequestInFlightAndExitsZero) {
+  uint16_t port = StartDaemon();
+  ASSERT_GT(port, 0);
+  testing::TestHttpClient client(port);
+  ASSERT_TRUE(client.Request("GET", "/-/healthy"));
+  // Half a request is in flight when the signal arrives; it must still be answered.
+  ASSERT_TRUE(client.SendRaw("GET /-/healthy HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"));
+  std::this_thread::sleep_for(100ms);
+  daemon_->Signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(client.SendRaw("cd"));
+  auto r = client.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Header("connection"), "close");
+  EXPECT_EQ(daemon_->Wait(20s), std::optional<int>(0));
+  std::string log = testing::ReadFile(dir_.Sub("daemon.err"));
+  EXPECT_THAT(log, HasSubstr("SIGTERM: shutting down"));
+  EXPECT_THAT(log, HasSubstr("shutdown: complete"));
+}
+
+TEST_F(SluiceBinaryTest, SighupReloadsAndSurvivesABrokenConfig) {
+  std::string path = dir_.WriteFile("sluice.yaml", "log:\n  level: info\n");
+  uint16_t port = StartDaemon({"--config", path});
+  ASSERT_GT(port, 0);
+  dir_.WriteFile("sluice.yaml", "log:\n  level: info\n  colour: blue\n");
+  daemon_->Signal(SIGHUP);
+  EXPECT_TRUE(testing::WaitForFileContaining(dir_.Sub("daemon.err"), "log.colour at " + path + ":3:3: unknown key", 10s));
+  auto r = testing::HttpRequestOnce(port, "GET", "/-/healthy");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  dir_.WriteFile("sluice.yaml", "log:\n  level: warn\n");
+  daemon_->Signal(SIGHUP);
+  EXPECT_TRUE(testing::WaitForFileContaining(dir_.Sub("daemon.err"), "SIGHUP: reloading config", 10s));
+  daemon_->Signal(SIGINT);
+  EXPECT_EQ(daemon_->Wait(20s), std::optional<int>(0));
+}
+
+TEST_F(SluiceBinaryTest, ASecondDaemonOnTheSameDataDirRefusesToStart) {
+  ASSERT_GT(StartDaemon(), 0);
+  EXPECT_EQ(Run({"--listen", "127.0.0.1:0", "--data-dir", dir_.Sub("data")}), 1);
+  EXPECT_THAT(Err(), HasSubstr("in use by another process"));
+}
+
+}  // namespace
+}  // namespace sluice

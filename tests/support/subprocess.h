@@ -1,0 +1,42 @@
+// Subprocess: runs a program (the sluice binary, a real shipper) for an integration test, with its
+// output in files, and guarantees it is gone when the test ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::testing {
+
+class Subprocess {
+ public:
+  // Starts argv[0] (a path) with `argv`; stdout and stderr go to the given files.
+  Subprocess(const std::vector<std::string>& argv, const std::string& stdout_path,
+             const std::string& stderr_path);
+  ~Subprocess();  // SIGKILLs the process if it still runs
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  void Signal(int signal);
+  // The exit code (or 128 + signal) once it ended within `timeout`; nullopt if it still runs.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  bool Running();
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// Reads a whole file ("" when missing).
+std::string ReadFile(const std::string& path);
+
+// Polls `path` until it contains `needle` or `timeout` passes; returns the content then.
+std::optional<std::string> WaitForFileContaining(const std::string& path, const std::string& needle,
+                                                 std::chrono::milliseconds timeout);
+
+}  // namespace sluice::testing
