@@ -6,8 +6,8 @@
 namespace sluice {
 
 struct BuildInfo {
-  std::string_view version;    // Sluice's own semantic version
-  std::string_view revision;   // git commit the build came from, or "unknown"
+  std::string_view version;   // Sluice's own semantic version
+  std::string_view revision;  // git commit the build came from, or "unknown"
   std::string_view branch;
   std::string_view build_date;  // UTC, "20261123-11:40:00"
   std::string_view compiler;

@@ -1,9 +1,9 @@
 #include "base/json_writer.h"
 
+#include <fmt/format.h>
+
 #include <cassert>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace sluice {
 namespace {
@@ -57,14 +57,29 @@ void JsonWriter::AppendEscaped(std::string* out, std::string_view value) {
     }
     flush(i);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c);
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      default:
+        fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c);
     }
     run_start = ++i;
   }

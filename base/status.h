@@ -2,9 +2,9 @@
 //
 // A Status is either OK or carries a code and a message written for the operator who reads it: the
 // message names what was wrong (line, field, limit) rather than where in our code it was noticed.
-// The code decides how the error is reported to a client (e.g. the HTTP status), so pick the one that
-// says who must act: the client (kInvalidArgument, kResourceExhausted), nobody yet (kUnavailable:
-// retry later) or the operator (kIoError, kCorruption, kInternal).
+// The code decides how the error is reported to a client (e.g. the HTTP status), so pick the one
+// that says who must act: the client (kInvalidArgument, kResourceExhausted), nobody yet
+// (kUnavailable: retry later) or the operator (kIoError, kCorruption, kInternal).
 #pragma once
 
 #include <string>
@@ -36,9 +36,13 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
-  static Status AlreadyExists(std::string msg) { return {StatusCode::kAlreadyExists, std::move(msg)}; }
+  static Status AlreadyExists(std::string msg) {
+    return {StatusCode::kAlreadyExists, std::move(msg)};
+  }
   static Status FailedPrecondition(std::string msg) {
     return {StatusCode::kFailedPrecondition, std::move(msg)};
   }
@@ -76,8 +80,8 @@ class [[nodiscard]] Status {
 }  // namespace sluice
 
 // Evaluates `expr` (a Status); returns it from the current function if it is not OK.
-#define SLUICE_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::sluice::Status sluice_status_ = (expr);         \
-    if (!sluice_status_.ok()) return sluice_status_;  \
+#define SLUICE_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::sluice::Status sluice_status_ = (expr);        \
+    if (!sluice_status_.ok()) return sluice_status_; \
   } while (false)

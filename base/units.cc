@@ -1,11 +1,11 @@
 #include "base/units.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cctype>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace sluice {
 namespace {
@@ -17,7 +17,8 @@ struct DurationUnit {
   int64_t ns;
 };
 
-// Ordered from largest to smallest; "ms" must be tried before "m" and "us" before "s" is irrelevant.
+// Ordered from largest to smallest; "ms" must be tried before "m" and "us" before "s" is
+// irrelevant.
 constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr std::array<DurationUnit, 10> kDurationUnits{{
     {"y", 365 * 24 * 3600 * kNsPerSecond},
@@ -34,8 +35,8 @@ constexpr std::array<DurationUnit, 10> kDurationUnits{{
 
 // Rank of a unit for the "largest first, each once" rule (ms ranks below s).
 int DurationRank(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> order{"y", "w", "d", "h", "m", "s",
-                                                          "ms", "us", "\xC2\xB5s", "ns"};
+  static constexpr std::array<std::string_view, 10> order{"y", "w",  "d",  "h",         "m",
+                                                          "s", "ms", "us", "\xC2\xB5s", "ns"};
   for (size_t i = 0; i < order.size(); ++i) {
     if (order[i] == name) return static_cast<int>(i == 8 ? 7 : i);  // us and µs are one unit
   }
@@ -65,7 +66,8 @@ Result<nanoseconds> ParseDuration(std::string_view text) {
       while (i < text.size() && IsDigit(text[i])) ++i;
     }
     std::string_view number = text.substr(start, i - start);
-    if (number.empty() || number == ".") return DurationError(text, "a number must come before each unit");
+    if (number.empty() || number == ".")
+      return DurationError(text, "a number must come before each unit");
     const DurationUnit* unit = nullptr;
     for (const auto& u : kDurationUnits) {
       if (text.substr(i, u.name.size()) == u.name) {
@@ -76,7 +78,8 @@ Result<nanoseconds> ParseDuration(std::string_view text) {
     if (unit == nullptr) return DurationError(text, "missing or unknown unit");
     i += unit->name.size();
     int rank = DurationRank(unit->name);
-    if (rank <= last_rank) return DurationError(text, "units must go from largest to smallest, each once");
+    if (rank <= last_rank)
+      return DurationError(text, "units must go from largest to smallest, each once");
     last_rank = rank;
     total += std::stold(std::string(number)) * static_cast<long double>(unit->ns);
     if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) {
@@ -98,7 +101,8 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   if (number.find('.') != number.rfind('.')) return error("malformed number");
   while (i < text.size() && text[i] == ' ') ++i;
   std::string unit;
-  for (char c : text.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text.substr(i))
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
   long double multiplier = 0;
   static constexpr std::string_view kPrefixes = "kmgtpe";
@@ -115,7 +119,8 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
     return error("unknown unit");
   }
   long double value = std::stold(std::string(number)) * multiplier;
-  if (value >= static_cast<long double>(std::numeric_limits<uint64_t>::max())) return error("too large");
+  if (value >= static_cast<long double>(std::numeric_limits<uint64_t>::max()))
+    return error("too large");
   return static_cast<uint64_t>(std::llround(value));
 }
 
@@ -147,7 +152,8 @@ std::string FormatDuration(nanoseconds d) {
 }
 
 std::string FormatByteSize(uint64_t bytes) {
-  static constexpr std::array<std::string_view, 7> units{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  static constexpr std::array<std::string_view, 7> units{"B",   "KiB", "MiB", "GiB",
+                                                         "TiB", "PiB", "EiB"};
   size_t u = 0;
   while (u + 1 < units.size() && bytes != 0 && bytes % 1024 == 0) {
     bytes /= 1024;

@@ -37,16 +37,16 @@ const std::string& LoghubText() {
 
 void ReportCpuPerGB(benchmark::State& state, double bytes_per_iteration) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes_per_iteration) * state.iterations());
-  state.counters["cpu_s_per_GB"] = benchmark::Counter(
-      bytes_per_iteration * static_cast<double>(state.iterations()) / 1e9,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cpu_s_per_GB"] =
+      benchmark::Counter(bytes_per_iteration * static_cast<double>(state.iterations()) / 1e9,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void ReportCpuPerMillionLines(benchmark::State& state, double lines_per_iteration) {
   state.SetItemsProcessed(static_cast<int64_t>(lines_per_iteration) * state.iterations());
-  state.counters["cpu_s_per_Mlines"] = benchmark::Counter(
-      lines_per_iteration * static_cast<double>(state.iterations()) / 1e6,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cpu_s_per_Mlines"] =
+      benchmark::Counter(lines_per_iteration * static_cast<double>(state.iterations()) / 1e6,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace sluice::bench

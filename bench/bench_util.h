@@ -1,10 +1,10 @@
 // Helpers shared by the Google Benchmark binaries: real data and per-unit CPU cost counters.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 namespace sluice::bench {
 

@@ -1,10 +1,10 @@
 #include "config/config_loader.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "config/yaml_reader.h"
 

@@ -2,8 +2,8 @@
 //
 // Every problem in a file is reported, one per line, in the form
 //   limits.max_line_bytes at sluice.yaml:12:3: expected a size like 256KiB, got "lots"
-// so an operator can fix them all in one pass. Unknown keys, wrong types and out-of-range values are
-// errors; absent keys keep their defaults.
+// so an operator can fix them all in one pass. Unknown keys, wrong types and out-of-range values
+// are errors; absent keys keep their defaults.
 #pragma once
 
 #include <string>
@@ -22,7 +22,8 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
 // Reads and parses the file at `path`.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env = ProcessEnv());
 
-// The config shipped as config/sluice.yaml, compiled into the binary; used when no --config is given.
+// The config shipped as config/sluice.yaml, compiled into the binary; used when no --config is
+// given.
 std::string_view DefaultConfigYaml();
 
 }  // namespace sluice::config

@@ -1,8 +1,8 @@
 #include "config/env_expansion.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace sluice::config {
 
@@ -45,15 +45,17 @@ Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& env) {
       fallback = inner.substr(sep + 2);
       inner = inner.substr(0, sep);
     }
-    if (inner.empty()) return Status::InvalidArgument(fmt::format("empty variable name in \"{}\"", text));
+    if (inner.empty())
+      return Status::InvalidArgument(fmt::format("empty variable name in \"{}\"", text));
     std::optional<std::string> value = env(std::string(inner));
     if (fallback && (!value || value->empty())) {
       out += *fallback;
     } else if (value) {
       out += *value;
     } else {
-      return Status::InvalidArgument(fmt::format(
-          "environment variable {} is not set (write ${{{}:-default}} to allow that)", inner, inner));
+      return Status::InvalidArgument(
+          fmt::format("environment variable {} is not set (write ${{{}:-default}} to allow that)",
+                      inner, inner));
     }
     i = close + 1;
   }

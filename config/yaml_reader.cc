@@ -1,9 +1,9 @@
 #include "config/yaml_reader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "base/units.h"
 
@@ -29,7 +29,8 @@ std::string Quote(std::string_view s) { return fmt::format("\"{}\"", s); }
 
 }  // namespace
 
-void ConfigErrors::Add(std::string_view key_path, const YAML::Mark& mark, std::string_view message) {
+void ConfigErrors::Add(std::string_view key_path, const YAML::Mark& mark,
+                       std::string_view message) {
   std::string where = file_name_;
   if (!mark.is_null()) where += fmt::format(":{}:{}", mark.line + 1, mark.column + 1);
   std::string_view path = key_path.empty() ? std::string_view("(top level)") : key_path;
@@ -90,8 +91,8 @@ YamlMapReader::Entry* YamlMapReader::Find(std::string_view key) {
 
 std::optional<std::string> YamlMapReader::Scalar(Entry& entry, std::string_view expected) {
   if (!entry.value.IsScalar()) {
-    Error(entry, fmt::format("expected {}, got a {}", expected,
-                             entry.value.IsMap() ? "mapping" : "list"));
+    Error(entry,
+          fmt::format("expected {}, got a {}", expected, entry.value.IsMap() ? "mapping" : "list"));
     return std::nullopt;
   }
   Result<std::string> expanded = ExpandEnv(entry.value.Scalar(), *env_);

@@ -1,13 +1,16 @@
-// YamlMapReader: reads one YAML mapping of the config into typed fields, collecting every error with
-// its key path and position, and rejecting keys nobody asked for. Internal to config/.
+// YamlMapReader: reads one YAML mapping of the config into typed fields, collecting every error
+// with its key path and position, and rejecting keys nobody asked for. Internal to config/.
 //
 //   YamlMapReader server(root_node["server"], "server", &errors, &env);
 //   server.Int("io_threads", cfg.io_threads, 0, 1024);
-//   server.Finish();   // reports "server.iothreads at f.yaml:3:3: unknown key (did you mean io_threads?)"
+//   server.Finish();   // reports "server.iothreads at f.yaml:3:3: unknown key (did you mean
+//   io_threads?)"
 //
 // A key that is absent, or present with a null value, leaves the field at its default.
 // Values pass through ${VAR} expansion before they are converted.
 #pragma once
+
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cstdint>
@@ -17,8 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "base/status.h"
 #include "config/env_expansion.h"
@@ -44,7 +45,8 @@ class ConfigErrors {
 
 class YamlMapReader {
  public:
-  YamlMapReader(const YAML::Node& node, std::string path, ConfigErrors* errors, const EnvLookup* env);
+  YamlMapReader(const YAML::Node& node, std::string path, ConfigErrors* errors,
+                const EnvLookup* env);
 
   void Int(std::string_view key, int& out, int min, int max);
   void Size(std::string_view key, uint64_t& out, uint64_t min, uint64_t max);

@@ -1,9 +1,9 @@
 #include "daemon/daemon.h"
 
-#include <thread>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "base/units.h"
 #include "config/config_loader.h"

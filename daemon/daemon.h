@@ -6,13 +6,13 @@
 // calls it otherwise).
 #pragma once
 
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-
-#include <prometheus/registry.h>
 
 #include "base/status.h"
 #include "config/config.h"

@@ -1,11 +1,11 @@
 #include "daemon/logging.h"
 
-#include <mutex>
-
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <mutex>
 
 #include "base/json_writer.h"
 

@@ -1,13 +1,13 @@
 // sluice: the daemon's command line. Parses flags, loads and validates the config, runs the Daemon
 // until SIGTERM or SIGINT, and reloads the config on SIGHUP.
-#include <csignal>
-#include <cstdio>
-#include <iostream>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
 
 #include "base/build_info.h"
 #include "config/config_loader.h"
@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
 
   std::string config_name = config_path.empty() ? "(built-in default config)" : config_path;
   sluice::Result<sluice::config::Config> loaded =
-      config_path.empty() ? sluice::config::LoadConfigFromString(
-                                sluice::config::DefaultConfigYaml(), config_name)
-                          : sluice::config::LoadConfigFile(config_path);
+      config_path.empty()
+          ? sluice::config::LoadConfigFromString(sluice::config::DefaultConfigYaml(), config_name)
+          : sluice::config::LoadConfigFile(config_path);
   if (!loaded.ok()) {
     std::cerr << "sluice: invalid config:\n" << loaded.status().message() << "\n";
     return 1;

@@ -30,7 +30,9 @@ ProcStat ReadProcStat() {
   std::vector<std::string> f;
   for (std::string token; fields >> token;) f.push_back(token);
   // f[0] is field 3 (state); utime=14, stime=15, starttime=22, vsize=23, rss=24.
-  auto field = [&](int number) { return f.size() > size_t(number - 3) ? std::stod(f[number - 3]) : 0.0; };
+  auto field = [&](int number) {
+    return f.size() > size_t(number - 3) ? std::stod(f[number - 3]) : 0.0;
+  };
   double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   stat.cpu_seconds = (field(14) + field(15)) / ticks;
   stat.start_ticks = field(22);
@@ -94,14 +96,15 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
   using prometheus::MetricType;
   ProcStat stat = ReadProcStat();
   std::vector<prometheus::MetricFamily> out;
-  out.push_back(Single("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                       MetricType::Counter, stat.cpu_seconds));
+  out.push_back(Single("process_cpu_seconds_total",
+                       "Total user and system CPU time spent in seconds.", MetricType::Counter,
+                       stat.cpu_seconds));
   out.push_back(Single("process_resident_memory_bytes", "Resident memory size in bytes.",
                        MetricType::Gauge, stat.resident_bytes));
   out.push_back(Single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                        MetricType::Gauge, stat.virtual_bytes));
-  out.push_back(Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-                       OpenFds()));
+  out.push_back(
+      Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, OpenFds()));
   out.push_back(Single("process_max_fds", "Maximum number of open file descriptors.",
                        MetricType::Gauge, MaxFds()));
   out.push_back(Single("process_start_time_seconds",
@@ -109,9 +112,10 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
                        start_time_seconds_));
 
   const BuildInfo& build = GetBuildInfo();
-  prometheus::MetricFamily info = Single(
-      "sluice_build_info", "A metric with a constant '1' value labeled by version, revision and branch.",
-      MetricType::Gauge, 1);
+  prometheus::MetricFamily info =
+      Single("sluice_build_info",
+             "A metric with a constant '1' value labeled by version, revision and branch.",
+             MetricType::Gauge, 1);
   info.metric[0].label = {{"branch", std::string(build.branch)},
                           {"revision", std::string(build.revision)},
                           {"version", std::string(build.version)}};

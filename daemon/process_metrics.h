@@ -6,10 +6,10 @@
 //   sluice_build_info{version,revision,branch} 1
 #pragma once
 
-#include <vector>
-
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
+
+#include <vector>
 
 namespace sluice::daemon {
 

@@ -1,13 +1,13 @@
 #include "pipeline/content_decoding.h"
 
-#include <algorithm>
-#include <cctype>
-#include <memory>
-
 #include <fmt/format.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
 
 namespace sluice::pipeline {
 namespace {
@@ -28,9 +28,9 @@ std::string_view Trim(std::string_view s) {
 }
 
 Status TooLarge(ContentEncoding encoding, size_t max_bytes) {
-  return Status::ResourceExhausted(
-      fmt::format("{}-decoded request body exceeds the limit of {} bytes (server.max_decoded_bytes)",
-                  ContentEncodingName(encoding), max_bytes));
+  return Status::ResourceExhausted(fmt::format(
+      "{}-decoded request body exceeds the limit of {} bytes (server.max_decoded_bytes)",
+      ContentEncodingName(encoding), max_bytes));
 }
 
 // Grows `out` by up to one chunk, never past max_bytes + 1 (one byte more proves "too large").
@@ -96,7 +96,7 @@ Status Inflate(ContentEncoding encoding, std::string_view in, size_t max_bytes, 
 
 Status Unzstd(std::string_view in, size_t max_bytes, std::string& out) {
   thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
-                                                                         ZSTD_freeDCtx);
+                                                                       ZSTD_freeDCtx);
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
   ZSTD_inBuffer input{in.data(), in.size(), 0};
   out.clear();
@@ -145,11 +145,16 @@ Result<ContentEncoding> ParseContentEncoding(std::string_view header) {
 
 std::string_view ContentEncodingName(ContentEncoding encoding) {
   switch (encoding) {
-    case ContentEncoding::kIdentity: return "identity";
-    case ContentEncoding::kGzip: return "gzip";
-    case ContentEncoding::kDeflate: return "deflate";
-    case ContentEncoding::kZstd: return "zstd";
-    case ContentEncoding::kSnappy: return "snappy";
+    case ContentEncoding::kIdentity:
+      return "identity";
+    case ContentEncoding::kGzip:
+      return "gzip";
+    case ContentEncoding::kDeflate:
+      return "deflate";
+    case ContentEncoding::kZstd:
+      return "zstd";
+    case ContentEncoding::kSnappy:
+      return "snappy";
   }
   return "unknown";
 }

@@ -27,9 +27,10 @@ Result<ContentEncoding> ParseContentEncoding(std::string_view header);
 std::string_view ContentEncodingName(ContentEncoding encoding);
 
 // Decodes `in` into `out` (whose previous content is discarded), leaving kParsePadding bytes of
-// spare capacity. Errors: InvalidArgument for corrupt input, ResourceExhausted when the decoded body
-// would exceed `max_bytes`. Thread-safe; reuses per-thread decompression contexts.
-Status DecodeContent(ContentEncoding encoding, std::string_view in, size_t max_bytes, std::string& out);
+// spare capacity. Errors: InvalidArgument for corrupt input, ResourceExhausted when the decoded
+// body would exceed `max_bytes`. Thread-safe; reuses per-thread decompression contexts.
+Status DecodeContent(ContentEncoding encoding, std::string_view in, size_t max_bytes,
+                     std::string& out);
 
 // Decodes snappy's block format; the same contract as DecodeContent.
 Status SnappyUncompress(std::string_view in, size_t max_bytes, std::string& out);

@@ -1,12 +1,12 @@
 #include "storage/shard_set.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace sluice::storage {
 namespace {
@@ -31,12 +31,13 @@ Result<int> ReadShardCount(const fs::path& meta_path) {
   int version = 0, shards = 0;
   in >> magic >> version >> key >> shards;
   if (!in || magic != "sluice-data" || key != "shards" || shards <= 0) {
-    return Status::Corruption(fmt::format("{} is not a Sluice data dir marker", meta_path.string()));
+    return Status::Corruption(
+        fmt::format("{} is not a Sluice data dir marker", meta_path.string()));
   }
   if (version > kFormatVersion) {
-    return Status::FailedPrecondition(fmt::format(
-        "{} was written by a newer Sluice (format {}; this binary reads up to {})",
-        meta_path.string(), version, kFormatVersion));
+    return Status::FailedPrecondition(
+        fmt::format("{} was written by a newer Sluice (format {}; this binary reads up to {})",
+                    meta_path.string(), version, kFormatVersion));
   }
   return shards;
 }
@@ -76,7 +77,8 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return Status::IoError(fmt::format("cannot create data dir {}: {}", dir.string(), ec.message()));
+    return Status::IoError(
+        fmt::format("cannot create data dir {}: {}", dir.string(), ec.message()));
   }
   fs::path meta = dir / kMetaFile;
   SLUICE_ASSIGN_OR_RETURN(int recorded, ReadShardCount(meta));
@@ -99,8 +101,8 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
       Status status = FromRocks(s, fmt::format("opening shard {}", path));
       if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
         status = Status::FailedPrecondition(
-            fmt::format("{} is in use by another process (is another sluice running on {}?)",
-                        path, dir.string()));
+            fmt::format("{} is in use by another process (is another sluice running on {}?)", path,
+                        dir.string()));
       }
       return status;
     }

@@ -1,4 +1,5 @@
-// ShardSet: the N RocksDB instances ("shards") under the data dir, opened together and closed together.
+// ShardSet: the N RocksDB instances ("shards") under the data dir, opened together and closed
+// together.
 //
 // Layout of the data dir:
 //   <data_dir>/SLUICE          "sluice-data 1\nshards N\n": format version and shard count. Data is
@@ -9,11 +10,11 @@
 // Thread-safety: Open and Close are not; the shards' rocksdb::DB handles are thread-safe.
 #pragma once
 
+#include <rocksdb/db.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <rocksdb/db.h>
 
 #include "base/result.h"
 

@@ -1,12 +1,11 @@
 // Request body decoding: the first CPU cost of every compressed ingest request, paid on IO threads.
-#include "pipeline/content_decoding.h"
-
 #include <benchmark/benchmark.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "bench/bench_util.h"
+#include "pipeline/content_decoding.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -28,7 +27,8 @@ std::string Gzip(std::string_view in) {
 
 std::string Encode(ContentEncoding encoding, const std::string& text) {
   switch (encoding) {
-    case ContentEncoding::kGzip: return Gzip(text);
+    case ContentEncoding::kGzip:
+      return Gzip(text);
     case ContentEncoding::kZstd: {
       std::string out(ZSTD_compressBound(text.size()), '\0');
       out.resize(ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3));
@@ -39,7 +39,8 @@ std::string Encode(ContentEncoding encoding, const std::string& text) {
       snappy::Compress(text.data(), text.size(), &out);
       return out;
     }
-    default: return text;
+    default:
+      return text;
   }
 }
 

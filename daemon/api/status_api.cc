@@ -77,18 +77,18 @@ void RegisterStatusApi(Router& router, StatusApi api) {
                responder.Send(HttpResponse::Json(200, BuildInfoJson(kLokiCompatVersion, false)));
              });
 
-  router.Add({HttpMethod::kPost, HttpMethod::kPut}, "/-/reload",
-             [api](HttpRequest, Responder responder) {
-               Status status = api.reload();
-               if (status.ok()) {
-                 responder.Send(HttpResponse::Empty(200));
-               } else if (status.code() == StatusCode::kUnavailable) {
-                 responder.Send(HttpResponse::Text(503, status.message() + "\n"));
-               } else {
-                 responder.Send(HttpResponse::Text(
-                     500, "failed to reload config: " + status.message() + "\n"));
-               }
-             });
+  router.Add(
+      {HttpMethod::kPost, HttpMethod::kPut}, "/-/reload", [api](HttpRequest, Responder responder) {
+        Status status = api.reload();
+        if (status.ok()) {
+          responder.Send(HttpResponse::Empty(200));
+        } else if (status.code() == StatusCode::kUnavailable) {
+          responder.Send(HttpResponse::Text(503, status.message() + "\n"));
+        } else {
+          responder.Send(
+              HttpResponse::Text(500, "failed to reload config: " + status.message() + "\n"));
+        }
+      });
 }
 
 }  // namespace sluice::daemon

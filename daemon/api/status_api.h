@@ -9,9 +9,9 @@
 //   POST /-/reload (and PUT)               re-reads the config: 200, or 500 with the errors
 #pragma once
 
-#include <functional>
-
 #include <prometheus/registry.h>
+
+#include <functional>
 
 #include "base/status.h"
 #include "daemon/http/router.h"

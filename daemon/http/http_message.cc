@@ -1,8 +1,9 @@
 #include "daemon/http/http_message.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <array>
-#include <strings.h>
 
 #include "base/json_writer.h"
 
@@ -86,7 +87,8 @@ QueryParams QueryParams::Parse(std::string_view encoded) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     params.pairs_.emplace_back(PercentDecode(name, true), PercentDecode(value, true));
   }
   return params;

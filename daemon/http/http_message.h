@@ -20,7 +20,9 @@ HttpMethod ParseHttpMethod(std::string_view name);
 // Header fields in arrival order; names compare case-insensitively.
 class HttpHeaders {
  public:
-  void Add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  void Add(std::string name, std::string value) {
+    fields_.emplace_back(std::move(name), std::move(value));
+  }
   // Replaces every field called `name` with one.
   void Set(std::string_view name, std::string value);
   // The first field called `name`, if any.

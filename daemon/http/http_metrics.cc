@@ -25,12 +25,13 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                                .Help("HTTP connections accepted.")
                                .Register(registry)
                                .Add({})),
-      connections_rejected(prometheus::BuildCounter()
-                               .Name("sluice_http_connections_rejected_total")
-                               .Help("HTTP connections closed at once because server.max_connections "
-                                     "was reached.")
-                               .Register(registry)
-                               .Add({})),
+      connections_rejected(
+          prometheus::BuildCounter()
+              .Name("sluice_http_connections_rejected_total")
+              .Help("HTTP connections closed at once because server.max_connections "
+                    "was reached.")
+              .Register(registry)
+              .Add({})),
       requests_(prometheus::BuildCounter()
                     .Name("sluice_http_requests_total")
                     .Help("HTTP requests answered, by route pattern and status code.")
@@ -49,7 +50,7 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                   .Help("Requests that failed before reaching a handler, by reason.")
                   .Register(registry)) {
   static constexpr std::array<const char*, 7> reasons{
-      "header_timeout", "body_timeout", "too_large", "headers_too_large",
+      "header_timeout", "body_timeout", "too_large",   "headers_too_large",
       "malformed",      "bad_encoding", "write_failed"};
   for (size_t i = 0; i < reasons.size(); ++i) {
     error_counters_[i] = &errors_.Add({{"reason", reasons[i]}});

@@ -1,15 +1,22 @@
 // The HTTP server's metrics, declared in one place and created at start-up.
 //
 //   sluice_http_requests_total{route,code}            requests answered
-//   sluice_http_request_duration_seconds{route}       from the end of the headers to the response written
-//   sluice_http_request_body_bytes_total{route}       body bytes received, as sent (before decoding)
-//   sluice_http_open_connections                      connections now open
+//   sluice_http_request_duration_seconds{route}       from the end of the headers to the response
+//   written sluice_http_request_body_bytes_total{route}       body bytes received, as sent (before
+//   decoding) sluice_http_open_connections                      connections now open
 //   sluice_http_connections_total                     connections accepted
-//   sluice_http_connections_rejected_total            closed at once because max_connections was reached
-//   sluice_http_request_errors_total{reason}          requests that failed before reaching a handler
+//   sluice_http_connections_rejected_total            closed at once because max_connections was
+//   reached sluice_http_request_errors_total{reason}          requests that failed before reaching
+//   a handler
 //
 // `route` is the route pattern ("/loki/api/v1/push"), or "unmatched" for anything else.
 #pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include <array>
 #include <atomic>
@@ -19,15 +26,17 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-
 namespace sluice::daemon {
 
-enum class RequestError { kHeaderTimeout, kBodyTimeout, kTooLarge, kHeadersTooLarge, kMalformed, kBadEncoding, kWriteFailed };
+enum class RequestError {
+  kHeaderTimeout,
+  kBodyTimeout,
+  kTooLarge,
+  kHeadersTooLarge,
+  kMalformed,
+  kBadEncoding,
+  kWriteFailed
+};
 
 class HttpMetrics {
  public:

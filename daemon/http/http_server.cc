@@ -1,19 +1,18 @@
 #include "daemon/http/http_server.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "daemon/http/responder.h"
 #include "pipeline/content_decoding.h"
@@ -38,7 +37,7 @@ struct Connection {
       : stream(std::move(socket)), response_ready(stream.get_executor()) {}
 
   beast::tcp_stream stream;
-  asio::steady_timer response_ready;    // cancelled when `response` is set
+  asio::steady_timer response_ready;     // cancelled when `response` is set
   std::optional<HttpResponse> response;  // the handler's answer, set on this connection's thread
   bool idle = true;                      // waiting for the first byte of a request
   std::string remote_address;
@@ -74,8 +73,8 @@ Result<tcp::endpoint> ResolveListenAddress(asio::io_context& ctx, const std::str
   if (host.empty()) host = "0.0.0.0";
   boost::system::error_code ec;
   tcp::resolver resolver(ctx);
-  auto results = resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service,
-                                  ec);
+  auto results =
+      resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
     return Status::InvalidArgument(
         fmt::format("cannot resolve listen address \"{}\": {}", listen, ec.message()));
@@ -85,9 +84,12 @@ Result<tcp::endpoint> ResolveListenAddress(asio::io_context& ctx, const std::str
 
 int StatusFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kResourceExhausted: return 413;
-    case StatusCode::kInvalidArgument: return 400;
-    default: return 500;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    default:
+      return 500;
   }
 }
 
@@ -118,7 +120,8 @@ struct HttpServer::Impl {
           fmt::format("cannot listen on {}: {}", config.http_listen, ec.message()));
     }
     bound = acceptor->local_endpoint();
-    asio::co_spawn(*contexts[0], AcceptLoop(), [](std::exception_ptr e) { LogEscaped(e, "accept"); });
+    asio::co_spawn(*contexts[0], AcceptLoop(),
+                   [](std::exception_ptr e) { LogEscaped(e, "accept"); });
     for (size_t i = 0; i < threads; ++i) {
       io_threads.emplace_back([this, i] {
         pthread_setname_np(pthread_self(), fmt::format("sluice-io-{}", i).c_str());
@@ -194,7 +197,8 @@ struct HttpServer::Impl {
     while (!draining.load()) {
       asio::io_context& target = *contexts[next_context++ % contexts.size()];
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor->async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor->async_accept(target, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || draining.load()) break;
         spdlog::warn("http accept failed: {}", ec.message());
@@ -216,9 +220,11 @@ struct HttpServer::Impl {
       }
       auto conn = std::make_shared<Connection>(std::move(socket));
       auto remote = conn->stream.socket().remote_endpoint(ec);
-      if (!ec) conn->remote_address = fmt::format("{}:{}", remote.address().to_string(), remote.port());
+      if (!ec)
+        conn->remote_address = fmt::format("{}:{}", remote.address().to_string(), remote.port());
       Register(conn);
-      asio::co_spawn(target, Serve(conn), [](std::exception_ptr e) { LogEscaped(e, "connection"); });
+      asio::co_spawn(target, Serve(conn),
+                     [](std::exception_ptr e) { LogEscaped(e, "connection"); });
     }
   }
 
@@ -255,15 +261,16 @@ struct HttpServer::Impl {
   }
 
   // Returns whether the connection stays open for another request.
-  asio::awaitable<bool> ServeOneRequest(std::shared_ptr<Connection> self, beast::flat_buffer& buffer) {
+  asio::awaitable<bool> ServeOneRequest(std::shared_ptr<Connection> self,
+                                        beast::flat_buffer& buffer) {
     Connection& conn = *self;
     boost::system::error_code ec;
     // Wait for the first byte under the idle timeout; the header timeout starts with it.
     if (buffer.size() == 0) {
       conn.idle = true;
       conn.stream.expires_after(config.idle_timeout);
-      size_t n = co_await conn.stream.async_read_some(buffer.prepare(16 * 1024),
-                                                      asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await conn.stream.async_read_some(
+          buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
       conn.idle = false;
       if (ec) co_return false;  // idle timeout, client closed, or shutdown
       buffer.commit(n);
@@ -299,7 +306,8 @@ struct HttpServer::Impl {
     request.target = std::string(message.target());
     size_t q = request.target.find('?');
     request.path = request.target.substr(0, q);
-    if (q != std::string::npos) request.params = QueryParams::Parse(std::string_view(request.target).substr(q + 1));
+    if (q != std::string::npos)
+      request.params = QueryParams::Parse(std::string_view(request.target).substr(q + 1));
     for (const auto& field : message) {
       request.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -312,16 +320,18 @@ struct HttpServer::Impl {
         pipeline::ParseContentEncoding(message[http::field::content_encoding]);
     if (!encoding.ok()) {
       metrics.CountError(RequestError::kBadEncoding);
-      co_return co_await Finish(conn, HttpResponse::JsonError(415, "bad_data", encoding.status().message()),
-                                version, keep_alive, head, metrics.unmatched_slot(), started,
-                                request.wire_body_bytes);
+      co_return co_await Finish(
+          conn, HttpResponse::JsonError(415, "bad_data", encoding.status().message()), version,
+          keep_alive, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
     }
     if (*encoding == pipeline::ContentEncoding::kIdentity) {
       request.body = std::move(message.body());
       if (request.body.size() > config.max_decoded_bytes) {
-        co_return co_await Finish(conn, HttpResponse::JsonError(413, "bad_data", "request body exceeds server.max_decoded_bytes"),
-                                  version, false, head, metrics.unmatched_slot(), started,
-                                  request.wire_body_bytes);
+        co_return co_await Finish(
+            conn,
+            HttpResponse::JsonError(413, "bad_data",
+                                    "request body exceeds server.max_decoded_bytes"),
+            version, false, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
       }
       if (request.body.capacity() < request.body.size() + pipeline::kParsePadding) {
         request.body.reserve(request.body.size() + pipeline::kParsePadding);
@@ -331,9 +341,9 @@ struct HttpServer::Impl {
                                                request.body);
       if (!decoded.ok()) {
         metrics.CountError(RequestError::kBadEncoding);
-        co_return co_await Finish(conn, HttpResponse::JsonError(StatusFor(decoded), "bad_data", decoded.message()),
-                                  version, keep_alive, head, metrics.unmatched_slot(), started,
-                                  request.wire_body_bytes);
+        co_return co_await Finish(
+            conn, HttpResponse::JsonError(StatusFor(decoded), "bad_data", decoded.message()),
+            version, keep_alive, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
       }
     }
     message = {};  // free the encoded body before the handler runs
@@ -342,9 +352,9 @@ struct HttpServer::Impl {
     if (match.outcome == Router::Outcome::kNotFound) {
       co_return co_await Finish(
           conn,
-          HttpResponse::JsonError(404, "not_found",
-                                  fmt::format("no endpoint {} {}", HttpMethodName(request.method),
-                                              request.path)),
+          HttpResponse::JsonError(
+              404, "not_found",
+              fmt::format("no endpoint {} {}", HttpMethodName(request.method), request.path)),
           version, keep_alive, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
     }
     if (match.outcome == Router::Outcome::kMethodNotAllowed) {
@@ -390,28 +400,28 @@ struct HttpServer::Impl {
       co_return false;
     } else if (ec == http::error::body_limit) {
       metrics.CountError(RequestError::kTooLarge);
-      co_await Finish(conn,
-                      HttpResponse::JsonError(
-                          413, "bad_data",
-                          fmt::format("request body exceeds the limit of {} bytes "
-                                      "(server.max_request_bytes)",
-                                      config.max_request_bytes)),
-                      11, false, false, metrics.unmatched_slot(), started, 0);
+      co_await Finish(
+          conn,
+          HttpResponse::JsonError(413, "bad_data",
+                                  fmt::format("request body exceeds the limit of {} bytes "
+                                              "(server.max_request_bytes)",
+                                              config.max_request_bytes)),
+          11, false, false, metrics.unmatched_slot(), started, 0);
     } else if (ec == http::error::header_limit) {
       metrics.CountError(RequestError::kHeadersTooLarge);
-      co_await Finish(conn,
-                      HttpResponse::JsonError(
-                          431, "bad_data",
-                          fmt::format("request headers exceed the limit of {} bytes "
-                                      "(server.max_header_bytes)",
-                                      config.max_header_bytes)),
-                      11, false, false, metrics.unmatched_slot(), started, 0);
+      co_await Finish(
+          conn,
+          HttpResponse::JsonError(431, "bad_data",
+                                  fmt::format("request headers exceed the limit of {} bytes "
+                                              "(server.max_header_bytes)",
+                                              config.max_header_bytes)),
+          11, false, false, metrics.unmatched_slot(), started, 0);
     } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
       metrics.CountError(RequestError::kMalformed);
       co_await Finish(conn,
-                      HttpResponse::JsonError(400, "bad_data",
-                                              fmt::format("malformed HTTP request: {}", ec.message())),
+                      HttpResponse::JsonError(
+                          400, "bad_data", fmt::format("malformed HTTP request: {}", ec.message())),
                       11, false, false, metrics.unmatched_slot(), started, 0);
     }
     // Otherwise the client went away or we are shutting down: nobody to answer.
@@ -455,8 +465,8 @@ struct HttpServer::Impl {
     size_t discarded = 0;
     conn.stream.expires_after(kLingerTime);
     while (discarded < kLingerBytes) {
-      size_t n = co_await conn.stream.async_read_some(asio::buffer(sink),
-                                                      asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await conn.stream.async_read_some(
+          asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       discarded += n;
     }

@@ -1,8 +1,8 @@
 // Responder: how a handler answers a request, now or later, from any thread.
 //
-// A handler receives a Responder with the request and calls Send exactly once, on whatever thread has
-// the answer (an ingest worker acknowledges after the write-ahead log has the data). A Responder that
-// is destroyed without Send answers 500, so a forgotten path cannot hang the client.
+// A handler receives a Responder with the request and calls Send exactly once, on whatever thread
+// has the answer (an ingest worker acknowledges after the write-ahead log has the data). A
+// Responder that is destroyed without Send answers 500, so a forgotten path cannot hang the client.
 //
 // Lifetime: every Responder must be sent or destroyed before the HttpServer that issued it is
 // destroyed; components that hold them (queues, workers) are stopped first.

@@ -36,9 +36,9 @@ class Router {
   enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
   struct Match {
     Outcome outcome = Outcome::kNotFound;
-    const Route* route = nullptr;                                    // set when kFound
-    std::vector<std::pair<std::string, std::string>> params;         // set when kFound
-    std::vector<HttpMethod> allowed;                                 // set when kMethodNotAllowed
+    const Route* route = nullptr;                             // set when kFound
+    std::vector<std::pair<std::string, std::string>> params;  // set when kFound
+    std::vector<HttpMethod> allowed;                          // set when kMethodNotAllowed
   };
 
   void Add(std::initializer_list<HttpMethod> methods, std::string pattern, HttpHandler handler);

@@ -40,10 +40,18 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(out, "h\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   out.clear();
   // A lone continuation byte, a truncated sequence, an overlong form and a surrogate.
-  JsonWriter::AppendEscaped(&out, "a\x80" "b\xE2\x82" "c\xC0\xAF" "d\xED\xA0\x80" "e");
+  JsonWriter::AppendEscaped(&out,
+                            "a\x80"
+                            "b\xE2\x82"
+                            "c\xC0\xAF"
+                            "d\xED\xA0\x80"
+                            "e");
   EXPECT_EQ(out,
-            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD"
-            "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "e");
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD\xEF\xBF\xBD"
+            "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+            "e");
 }
 
 TEST(JsonWriter, DoublesRoundTrip) {

@@ -1,7 +1,8 @@
+#include "base/status.h"
+
 #include <gtest/gtest.h>
 
 #include "base/result.h"
-#include "base/status.h"
 
 namespace sluice {
 namespace {

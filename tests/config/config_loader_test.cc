@@ -1,11 +1,11 @@
 #include "config/config_loader.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -82,14 +82,16 @@ log:
 }
 
 TEST(ConfigLoader, NullValuesKeepDefaults) {
-  Result<Config> r = LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
+  Result<Config> r =
+      LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->server.io_threads, 0);
 }
 
 TEST(ConfigLoader, WrongSizeNamesKeyPathFileLineAndColumn) {
-  EXPECT_EQ(ErrorOf("server:\n  max_request_bytes: lots\n"),
-            "server.max_request_bytes at sluice.yaml:2:3: expected a size like 256KiB, got \"lots\"");
+  EXPECT_EQ(
+      ErrorOf("server:\n  max_request_bytes: lots\n"),
+      "server.max_request_bytes at sluice.yaml:2:3: expected a size like 256KiB, got \"lots\"");
 }
 
 TEST(ConfigLoader, UnknownKeySuggestsTheClosestKnownOne) {
@@ -97,7 +99,8 @@ TEST(ConfigLoader, UnknownKeySuggestsTheClosestKnownOne) {
             "server.io_thread at sluice.yaml:2:3: unknown key (did you mean io_threads?)");
   EXPECT_THAT(ErrorOf("storage:\n  zzzzzzzzzzzz: 2\n"),
               HasSubstr("unknown key (known keys: data_dir, shards, fsync, fsync_interval)"));
-  EXPECT_THAT(ErrorOf("servers: {}\n"), HasSubstr("servers at sluice.yaml:1:1: unknown key (did you mean server?)"));
+  EXPECT_THAT(ErrorOf("servers: {}\n"),
+              HasSubstr("servers at sluice.yaml:1:1: unknown key (did you mean server?)"));
 }
 
 TEST(ConfigLoader, WrongTypes) {
@@ -105,9 +108,11 @@ TEST(ConfigLoader, WrongTypes) {
             "server.io_threads at sluice.yaml:2:3: expected an integer, got \"many\"");
   EXPECT_EQ(ErrorOf("server:\n  io_threads: [1, 2]\n"),
             "server.io_threads at sluice.yaml:2:3: expected an integer, got a list");
-  EXPECT_EQ(ErrorOf("server: 5\n"), "server at sluice.yaml:1:1: expected a mapping of keys to values");
-  EXPECT_EQ(ErrorOf("server:\n  read_timeout: soon\n"),
-            "server.read_timeout at sluice.yaml:2:3: expected a duration like 30s or 5m, got \"soon\"");
+  EXPECT_EQ(ErrorOf("server: 5\n"),
+            "server at sluice.yaml:1:1: expected a mapping of keys to values");
+  EXPECT_EQ(
+      ErrorOf("server:\n  read_timeout: soon\n"),
+      "server.read_timeout at sluice.yaml:2:3: expected a duration like 30s or 5m, got \"soon\"");
   EXPECT_EQ(ErrorOf("storage:\n  fsync: sometimes\n"),
             "storage.fsync at sluice.yaml:2:3: expected one of never, interval, always, got "
             "\"sometimes\"");
@@ -146,7 +151,8 @@ TEST(ConfigLoader, YamlSyntaxErrorsHavePositions) {
 
 TEST(ConfigLoader, ExpandsEnvironmentVariables) {
   Result<Config> r = LoadConfigFromString(
-      "server:\n  http_listen: ${HOST}:${PORT:-3100}\nstorage:\n  data_dir: /d/$${literal}/${DIR}\n",
+      "server:\n  http_listen: ${HOST}:${PORT:-3100}\nstorage:\n  data_dir: "
+      "/d/$${literal}/${DIR}\n",
       "x.yaml", FakeEnv({{"HOST", "10.0.0.1"}, {"DIR", "a b"}}));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->server.http_listen, "10.0.0.1:3100");

@@ -46,7 +46,8 @@ TEST_F(DaemonTest, ServesHealthReadinessAndBuildInfo) {
   auto prom = HttpRequestOnce(port_, "GET", "/api/v1/status/buildinfo");
   ASSERT_TRUE(prom);
   EXPECT_EQ(prom->Header("content-type"), "application/json");
-  EXPECT_THAT(prom->body, HasSubstr(R"({"status":"success","data":{"version":"2.42.0","revision":)"));
+  EXPECT_THAT(prom->body,
+              HasSubstr(R"({"status":"success","data":{"version":"2.42.0","revision":)"));
   EXPECT_THAT(prom->body, ::testing::Not(HasSubstr("features")));
   auto loki = HttpRequestOnce(port_, "GET", "/loki/api/v1/status/buildinfo");
   ASSERT_TRUE(loki);

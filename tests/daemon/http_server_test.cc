@@ -1,17 +1,17 @@
 #include "daemon/http/http_server.h"
 
-#include <condition_variable>
-#include <functional>
-#include <future>
-#include <mutex>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
 
 #include "tests/support/prometheus_text.h"
 #include "tests/support/test_http_client.h"
@@ -65,9 +65,8 @@ class ParkedResponders {
 class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest() : metrics_(registry_) {
-    router_.Add({HttpMethod::kGet}, "/hello", [](HttpRequest, Responder r) {
-      r.Send(HttpResponse::Text(200, "hello"));
-    });
+    router_.Add({HttpMethod::kGet}, "/hello",
+                [](HttpRequest, Responder r) { r.Send(HttpResponse::Text(200, "hello")); });
     router_.Add({HttpMethod::kPost, HttpMethod::kPut}, "/echo", [](HttpRequest req, Responder r) {
       HttpResponse res = HttpResponse::Text(200, req.body);
       res.headers.Set("X-Wire-Bytes", std::to_string(req.wire_body_bytes));
@@ -88,10 +87,10 @@ class HttpServerTest : public ::testing::Test {
       });
     });
     router_.Add({HttpMethod::kGet}, "/drop", [](HttpRequest, Responder) {});
-    router_.Add({HttpMethod::kGet}, "/throw", [](HttpRequest, Responder) -> void {
-      throw std::runtime_error("boom");
-    });
-    router_.Add({HttpMethod::kPost}, "/park", [this](HttpRequest, Responder r) { parked_.Park(std::move(r)); });
+    router_.Add({HttpMethod::kGet}, "/throw",
+                [](HttpRequest, Responder) -> void { throw std::runtime_error("boom"); });
+    router_.Add({HttpMethod::kPost}, "/park",
+                [this](HttpRequest, Responder r) { parked_.Park(std::move(r)); });
   }
 
   ~HttpServerTest() override {
@@ -135,7 +134,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   testing::PrometheusSamples Metrics() {
-    auto parsed = testing::ParsePrometheusText(prometheus::TextSerializer().Serialize(registry_.Collect()));
+    auto parsed =
+        testing::ParsePrometheusText(prometheus::TextSerializer().Serialize(registry_.Collect()));
     EXPECT_TRUE(parsed.ok()) << parsed.status().message();
     return parsed.ok() ? *parsed : testing::PrometheusSamples{};
   }
@@ -193,7 +193,8 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(HttpServerTest, PathAndQueryParametersAreDecoded) {
   Start();
-  auto r = testing::HttpRequestOnce(port_, "GET", "/items/a%2Fb/tags/t%20x?q=%7Bjob%3D%22x%22%7D+y");
+  auto r =
+      testing::HttpRequestOnce(port_, "GET", "/items/a%2Fb/tags/t%20x?q=%7Bjob%3D%22x%22%7D+y");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "a/b|t x|{job=\"x\"} y");
 }
@@ -204,7 +205,8 @@ TEST_F(HttpServerTest, UnknownPathsAndMethodsGetJsonErrors) {
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   EXPECT_EQ(missing->Header("content-type"), "application/json");
-  EXPECT_EQ(missing->body, R"({"status":"error","errorType":"not_found","error":"no endpoint GET /nope"})");
+  EXPECT_EQ(missing->body,
+            R"({"status":"error","errorType":"not_found","error":"no endpoint GET /nope"})");
 
   auto wrong = testing::HttpRequestOnce(port_, "DELETE", "/echo");
   ASSERT_TRUE(wrong);
@@ -256,7 +258,9 @@ TEST_F(HttpServerTest, OversizedChunkedBodyIsRefusedWith413) {
 TEST_F(HttpServerTest, ChunkedBodyWithinTheLimitIsAccepted) {
   Start();
   TestHttpClient client(port_);
-  client.SendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  client.SendRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   auto r = client.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -288,7 +292,9 @@ TEST_F(HttpServerTest, SlowHeadersAreCutOffAtTheHeaderTimeout) {
   client.SendRaw("GET /hello HTTP/1.1\r\nHost: x\r\n");  // never finishes its headers
   EXPECT_TRUE(client.WaitForClose(3s));
   EXPECT_GE(std::chrono::steady_clock::now() - begin, 250ms);
-  EXPECT_TRUE(Eventually([&] { return Metrics()["sluice_http_request_errors_total{reason=\"header_timeout\"}"] == 1; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Metrics()["sluice_http_request_errors_total{reason=\"header_timeout\"}"] == 1;
+  }));
 }
 
 TEST_F(HttpServerTest, SlowBodiesAreCutOffAtTheReadTimeout) {
@@ -296,7 +302,8 @@ TEST_F(HttpServerTest, SlowBodiesAreCutOffAtTheReadTimeout) {
   TestHttpClient client(port_);
   client.SendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a part");
   EXPECT_TRUE(client.WaitForClose(3s));
-  EXPECT_TRUE(Eventually([&] { return Metrics()["sluice_http_request_errors_total{reason=\"body_timeout\"}"] == 1; }));
+  EXPECT_TRUE(Eventually(
+      [&] { return Metrics()["sluice_http_request_errors_total{reason=\"body_timeout\"}"] == 1; }));
 }
 
 TEST_F(HttpServerTest, ADripFeedingClientCannotOutlastTheHeaderTimeout) {
@@ -324,7 +331,8 @@ TEST_F(HttpServerTest, SilentAndIdleConnectionsAreClosed) {
 TEST_F(HttpServerTest, Expect100ContinueGetsAnInterimAnswer) {
   Start();
   TestHttpClient client(port_);
-  client.SendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  client.SendRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(client.ReadUntil("HTTP/1.1 100 Continue\r\n\r\n"));
   client.SendRaw("body");
   auto r = client.ReadResponse();
@@ -343,7 +351,9 @@ TEST_F(HttpServerTest, CompressedBodiesAreDecodedAndPadded) {
   snappy::Compress(text.data(), text.size(), &snappy);
   TestHttpClient client(port_);
   for (auto [encoding, body] : {std::pair<std::string, std::string>{"gzip", Gzip(text)},
-                                {"zstd", zstd}, {"snappy", snappy}, {"identity", text}}) {
+                                {"zstd", zstd},
+                                {"snappy", snappy},
+                                {"identity", text}}) {
     auto r = client.Request("POST", "/echo", body, {{"Content-Encoding", encoding}});
     ASSERT_TRUE(r) << encoding;
     EXPECT_EQ(r->status, 200) << encoding;
@@ -363,7 +373,8 @@ TEST_F(HttpServerTest, BadEncodingsAreClientErrors) {
   ASSERT_TRUE(corrupt);
   EXPECT_EQ(corrupt->status, 400);
   EXPECT_THAT(corrupt->body, HasSubstr("gzip request body is corrupt"));
-  auto bomb = client.Request("POST", "/echo", Gzip(std::string(1 << 20, 'a')), {{"Content-Encoding", "gzip"}});
+  auto bomb = client.Request("POST", "/echo", Gzip(std::string(1 << 20, 'a')),
+                             {{"Content-Encoding", "gzip"}});
   ASSERT_TRUE(bomb);
   EXPECT_EQ(bomb->status, 413);
   EXPECT_THAT(bomb->body, HasSubstr("server.max_decoded_bytes"));
@@ -415,7 +426,8 @@ TEST_F(HttpServerTest, ConcurrentClientsGetTheirOwnAnswers) {
     }));
   }
   for (auto& f : done) EXPECT_EQ(f.get(), kRequests);
-  EXPECT_EQ(Metrics()["sluice_http_requests_total{code=\"200\",route=\"/echo\"}"], kClients * kRequests);
+  EXPECT_EQ(Metrics()["sluice_http_requests_total{code=\"200\",route=\"/echo\"}"],
+            kClients * kRequests);
 }
 
 TEST_F(HttpServerTest, MetricsCountRequestsBytesAndConnections) {

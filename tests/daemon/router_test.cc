@@ -19,7 +19,8 @@ TEST(Router, MatchesExactPathsAndCapturesSegments) {
   ASSERT_EQ(m.params.size(), 1u);
   EXPECT_EQ(m.params[0].first, "name");
   EXPECT_EQ(m.params[0].second, "job/x");
-  EXPECT_EQ(router.Find(HttpMethod::kGet, "/loki/api/v1/labels").route->pattern, "/loki/api/v1/labels");
+  EXPECT_EQ(router.Find(HttpMethod::kGet, "/loki/api/v1/labels").route->pattern,
+            "/loki/api/v1/labels");
 }
 
 TEST(Router, ExactSegmentsWinOverCaptures) {
@@ -63,7 +64,8 @@ TEST(Router, RejectsDuplicateAndMalformedPatterns) {
 }
 
 TEST(QueryParams, DecodesFormEncodingAndRepeatedNames) {
-  QueryParams p = QueryParams::Parse("match%5B%5D=up&match[]=%7Bjob%3D%22a+b%22%7D&empty=&flag&x=1%");
+  QueryParams p =
+      QueryParams::Parse("match%5B%5D=up&match[]=%7Bjob%3D%22a+b%22%7D&empty=&flag&x=1%");
   EXPECT_EQ(p.GetAll("match[]"), (std::vector<std::string_view>{"up", "{job=\"a b\"}"}));
   EXPECT_TRUE(p.Has("empty"));
   EXPECT_EQ(p.Get("empty"), "");
@@ -98,9 +100,7 @@ TEST(Responder, AnswersAtMostOnceAnd500WhenDropped) {
     r.Send(HttpResponse::Empty(200));
     EXPECT_TRUE(r.sent());
   }
-  {
-    Responder dropped(sink);
-  }
+  { Responder dropped(sink); }
   {
     Responder a(sink);
     Responder b = std::move(a);

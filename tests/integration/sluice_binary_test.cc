@@ -1,8 +1,7 @@
 // The sluice binary as an operator runs it: flags, config checking, signals.
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -30,10 +29,12 @@ class SluiceBinaryTest : public ::testing::Test {
 
   // Starts a daemon on an ephemeral port; returns the port from its log.
   uint16_t StartDaemon(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--data-dir", dir_.Sub("data")};
+    std::vector<std::string> args{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--data-dir",
+                                  dir_.Sub("data")};
     args.insert(args.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Subprocess>(args, dir_.Sub("daemon.out"), dir_.Sub("daemon.err"));
-    auto log = testing::WaitForFileContaining(dir_.Sub("daemon.err"), "http: listening on 127.0.0.1:", 30s);
+    auto log = testing::WaitForFileContaining(dir_.Sub("daemon.err"),
+                                              "http: listening on 127.0.0.1:", 30s);
     EXPECT_TRUE(log) << testing::ReadFile(dir_.Sub("daemon.err"));
     if (!log) return 0;
     size_t at = log->find("http: listening on 127.0.0.1:") + 29;
@@ -57,7 +58,8 @@ TEST_F(SluiceBinaryTest, CheckConfigAcceptsTheShippedConfigAndTheBuiltInDefault)
 }
 
 TEST_F(SluiceBinaryTest, CheckConfigPrintsThePreciseErrorAndFails) {
-  std::string path = dir_.WriteFile("broken.yaml", "server:\n  http_listen: :3100\n  max_request_bytes: huge\n");
+  std::string path =
+      dir_.WriteFile("broken.yaml", "server:\n  http_listen: :3100\n  max_request_bytes: huge\n");
   EXPECT_EQ(Run({"--check-config", "--config", path}), 1);
   EXPECT_THAT(Err(), HasSubstr("server.max_request_bytes at " + path +
                                ":3:3: expected a size like 256KiB, got \"huge\""));
@@ -65,9 +67,7 @@ TEST_F(SluiceBinaryTest, CheckConfigPrintsThePreciseErrorAndFails) {
   EXPECT_THAT(Err(), HasSubstr("cannot read config file"));
 }
 
-TEST_F(SluiceBinaryTest, UnknownFlagsAreRejected) {
-  EXPECT_NE(Run({"--no-such-flag"}), 0);
-}
+TEST_F(SluiceBinaryTest, UnknownFlagsAreRejected) { EXPECT_NE(Run({"--no-such-flag"}), 0); }
 
 TEST_F(SluiceBinaryTest, SigtermFinishesTheRequestInFlightAndExitsZero) {
   uint16_t port = StartDaemon();
@@ -96,13 +96,15 @@ TEST_F(SluiceBinaryTest, SighupReloadsAndSurvivesABrokenConfig) {
   ASSERT_GT(port, 0);
   dir_.WriteFile("sluice.yaml", "log:\n  level: info\n  colour: blue\n");
   daemon_->Signal(SIGHUP);
-  EXPECT_TRUE(testing::WaitForFileContaining(dir_.Sub("daemon.err"), "log.colour at " + path + ":3:3: unknown key", 10s));
+  EXPECT_TRUE(testing::WaitForFileContaining(dir_.Sub("daemon.err"),
+                                             "log.colour at " + path + ":3:3: unknown key", 10s));
   auto r = testing::HttpRequestOnce(port, "GET", "/-/healthy");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   dir_.WriteFile("sluice.yaml", "log:\n  level: warn\n");
   daemon_->Signal(SIGHUP);
-  EXPECT_TRUE(testing::WaitForFileContaining(dir_.Sub("daemon.err"), "SIGHUP: reloading config", 10s));
+  EXPECT_TRUE(
+      testing::WaitForFileContaining(dir_.Sub("daemon.err"), "SIGHUP: reloading config", 10s));
   daemon_->Signal(SIGINT);
   EXPECT_EQ(daemon_->Wait(20s), std::optional<int>(0));
 }

@@ -1,12 +1,12 @@
 #include "pipeline/content_decoding.h"
 
-#include <random>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <random>
 
 namespace sluice::pipeline {
 namespace {
@@ -43,7 +43,8 @@ std::string Snappy(std::string_view in) {
 std::string SampleText(size_t size) {
   std::mt19937 rng(42);
   std::string s;
-  while (s.size() < size) s += "level=info msg=\"request served\" status=" + std::to_string(rng() % 600) + "\n";
+  while (s.size() < size)
+    s += "level=info msg=\"request served\" status=" + std::to_string(rng() % 600) + "\n";
   s.resize(size);
   return s;
 }
@@ -56,7 +57,8 @@ TEST(ParseContentEncoding, KnowsTheSupportedEncodings) {
   EXPECT_EQ(*ParseContentEncoding("deflate"), ContentEncoding::kDeflate);
   EXPECT_EQ(*ParseContentEncoding("zstd"), ContentEncoding::kZstd);
   EXPECT_EQ(*ParseContentEncoding("snappy"), ContentEncoding::kSnappy);
-  EXPECT_THAT(ParseContentEncoding("br").status().message(), HasSubstr("unsupported Content-Encoding \"br\""));
+  EXPECT_THAT(ParseContentEncoding("br").status().message(),
+              HasSubstr("unsupported Content-Encoding \"br\""));
   EXPECT_FALSE(ParseContentEncoding("gzip, zstd").ok());
 }
 
@@ -68,11 +70,11 @@ TEST_P(RoundTrip, EveryEncodingRestoresTheBodyWithPadding) {
     ContentEncoding encoding;
     std::string encoded;
   };
-  for (const Case& c : {Case{ContentEncoding::kIdentity, text}, Case{ContentEncoding::kGzip, Gzip(text)},
-                        Case{ContentEncoding::kDeflate, Deflate(text, 15)},
-                        Case{ContentEncoding::kDeflate, Deflate(text, -15)},
-                        Case{ContentEncoding::kZstd, Zstd(text)},
-                        Case{ContentEncoding::kSnappy, Snappy(text)}}) {
+  for (const Case& c :
+       {Case{ContentEncoding::kIdentity, text}, Case{ContentEncoding::kGzip, Gzip(text)},
+        Case{ContentEncoding::kDeflate, Deflate(text, 15)},
+        Case{ContentEncoding::kDeflate, Deflate(text, -15)},
+        Case{ContentEncoding::kZstd, Zstd(text)}, Case{ContentEncoding::kSnappy, Snappy(text)}}) {
     std::string out = "stale";
     Status s = DecodeContent(c.encoding, c.encoded, 64 << 20, out);
     ASSERT_TRUE(s.ok()) << ContentEncodingName(c.encoding) << ": " << s.message();
@@ -120,17 +122,20 @@ TEST(DecodeContent, CorruptAndTruncatedInputsAreInvalidArgument) {
     std::string body;
     const char* expect;
   };
-  for (const Case& c : {Case{ContentEncoding::kGzip, "not gzip at all", "gzip request body is corrupt"},
-                        Case{ContentEncoding::kGzip, gz.substr(0, gz.size() / 2), "truncated"},
-                        Case{ContentEncoding::kGzip, "", "truncated"},
-                        Case{ContentEncoding::kDeflate, "\xff\xff\xff\xff", "corrupt"},
-                        Case{ContentEncoding::kZstd, "not zstd", "zstd request body is corrupt"},
-                        Case{ContentEncoding::kZstd, zs.substr(0, zs.size() / 2), "truncated"},
-                        Case{ContentEncoding::kZstd, "", "empty"},
-                        Case{ContentEncoding::kSnappy, "\xff\xff\xff\xff\xff\xff", "snappy"},
-                        Case{ContentEncoding::kSnappy, sn.substr(0, sn.size() / 2), "snappy request body is corrupt"}}) {
+  for (const Case& c :
+       {Case{ContentEncoding::kGzip, "not gzip at all", "gzip request body is corrupt"},
+        Case{ContentEncoding::kGzip, gz.substr(0, gz.size() / 2), "truncated"},
+        Case{ContentEncoding::kGzip, "", "truncated"},
+        Case{ContentEncoding::kDeflate, "\xff\xff\xff\xff", "corrupt"},
+        Case{ContentEncoding::kZstd, "not zstd", "zstd request body is corrupt"},
+        Case{ContentEncoding::kZstd, zs.substr(0, zs.size() / 2), "truncated"},
+        Case{ContentEncoding::kZstd, "", "empty"},
+        Case{ContentEncoding::kSnappy, "\xff\xff\xff\xff\xff\xff", "snappy"},
+        Case{ContentEncoding::kSnappy, sn.substr(0, sn.size() / 2),
+             "snappy request body is corrupt"}}) {
     Status s = DecodeContent(c.encoding, c.body, 1 << 20, out);
-    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << ContentEncodingName(c.encoding) << " " << c.expect;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument)
+        << ContentEncodingName(c.encoding) << " " << c.expect;
     EXPECT_THAT(s.message(), HasSubstr(c.expect));
   }
 }

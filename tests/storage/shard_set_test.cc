@@ -1,10 +1,10 @@
 #include "storage/shard_set.h"
 
-#include <filesystem>
-#include <fstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "tests/support/temp_dir.h"
 

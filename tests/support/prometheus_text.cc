@@ -1,15 +1,17 @@
 #include "tests/support/prometheus_text.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <sstream>
 
-#include <fmt/format.h>
-
 namespace sluice::testing {
 namespace {
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
+bool IsNameStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
 bool IsNameChar(char c) { return IsNameStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
 
 }  // namespace
