@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/transaction_log.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,14 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kFormatVersion = 1;
 constexpr const char* kMetaFile = "SLUICE";
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  std::string msg = fmt::format("{}: {}", what, s.ToString());
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsIOError()) return Status::IoError(std::move(msg));
-  return Status::Internal(std::move(msg));
-}
 
 // Reads the shard count recorded in <data_dir>/SLUICE; 0 when the file does not exist.
 Result<int> ReadShardCount(const fs::path& meta_path) {
@@ -63,13 +56,54 @@ rocksdb::Options ShardOptions() {
   options.create_missing_column_families = true;
   options.compression = rocksdb::kZSTD;
   options.max_background_jobs = 2;
+  // Bounds the WAL files kept for column families that flush rarely (log_wal).
+  options.max_total_wal_size = 512 << 20;
   // Sluice's own logs and metrics say what happens; keep RocksDB's info log small.
   options.max_log_file_size = 8 << 20;
   options.keep_log_file_num = 3;
   return options;
 }
 
+constexpr std::array<const char*, static_cast<size_t>(Cf::kCount)> kCfNames{
+    "default", "log_wal", "log_streams", "log_blocks", "log_block_meta"};
+
+rocksdb::ColumnFamilyOptions CfOptions(Cf cf) {
+  rocksdb::ColumnFamilyOptions o;
+  o.compression = rocksdb::kZSTD;
+  switch (cf) {
+    case Cf::kLogWal:
+      // Records live until their entries are sealed into blocks, usually well within one
+      // memtable, where a Put and its SingleDelete cancel out: most never reach an SST.
+      o.compression = rocksdb::kNoCompression;
+      o.write_buffer_size = 64 << 20;
+      o.max_write_buffer_number = 4;
+      break;
+    case Cf::kLogBlocks: {
+      o.compression = rocksdb::kNoCompression;  // blocks are zstd-compressed already
+      o.write_buffer_size = 64 << 20;
+      rocksdb::BlockBasedTableOptions table;
+      table.block_size = 64 << 10;
+      o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      break;
+    }
+    default:
+      break;
+  }
+  return o;
+}
+
 }  // namespace
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = fmt::format("{}: {}", what, s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsIOError()) {
+    if (s.IsNoSpace()) return Status::ResourceExhausted(std::move(msg));
+    return Status::IoError(std::move(msg));
+  }
+  return Status::Internal(std::move(msg));
+}
 
 Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options) {
   if (options.shards <= 0) return Status::InvalidArgument("storage.shards must be positive");
@@ -95,8 +129,13 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
   std::unique_ptr<ShardSet> set(new ShardSet(dir.string()));
   for (int i = 0; i < shards; ++i) {
     std::string path = (dir / fmt::format("shard-{:03}", i)).string();
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (size_t c = 0; c < kCfNames.size(); ++c) {
+      descriptors.emplace_back(kCfNames[c], CfOptions(static_cast<Cf>(c)));
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(ShardOptions(), path, &db);
+    rocksdb::Status s = rocksdb::DB::Open(ShardOptions(), path, descriptors, &handles, &db);
     if (!s.ok()) {
       Status status = FromRocks(s, fmt::format("opening shard {}", path));
       if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
@@ -106,21 +145,44 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
       }
       return status;
     }
-    set->dbs_.emplace_back(db);
+    Shard shard;
+    shard.index = static_cast<size_t>(i);
+    shard.db = db;
+    for (size_t c = 0; c < handles.size(); ++c) shard.cfs[c] = handles[c];
+    set->shards_.push_back(shard);
   }
   return set;
 }
 
+uint64_t ShardSet::DiskBytes() const {
+  uint64_t total = 0;
+  for (const Shard& s : shards_) {
+    uint64_t v = 0;
+    for (rocksdb::ColumnFamilyHandle* cf : s.cfs) {
+      if (s.db->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
+    }
+    rocksdb::VectorLogPtr wal_files;
+    if (s.db->GetSortedWalFiles(wal_files).ok()) {
+      for (const auto& f : wal_files) total += f->SizeFileBytes();
+    }
+  }
+  return total;
+}
+
 Status ShardSet::Close() {
   Status first_error;
-  for (auto& db : dbs_) {
-    if (!db) continue;
-    rocksdb::Status s = db->FlushWAL(/*sync=*/true);
-    if (s.ok()) s = db->Close();
+  for (Shard& shard : shards_) {
+    rocksdb::Status s = shard.db->FlushWAL(/*sync=*/true);
+    for (rocksdb::ColumnFamilyHandle* cf : shard.cfs) {
+      rocksdb::Status d = shard.db->DestroyColumnFamilyHandle(cf);
+      if (s.ok()) s = d;
+    }
+    rocksdb::Status c = shard.db->Close();
+    if (s.ok()) s = c;
     if (!s.ok() && first_error.ok()) first_error = FromRocks(s, "closing shard");
-    db.reset();
+    delete shard.db;
   }
-  dbs_.clear();
+  shards_.clear();
   return first_error;
 }
 

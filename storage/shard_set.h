@@ -4,14 +4,16 @@
 // Layout of the data dir:
 //   <data_dir>/SLUICE          "sluice-data 1\nshards N\n": format version and shard count. Data is
 //                              routed to shards by hash, so the count is fixed once data exists.
-//   <data_dir>/shard-000/ ...  one RocksDB database each, with its own write-ahead log
+//   <data_dir>/shard-000/ ...  one RocksDB database each, with its own write-ahead log and the
+//                              column families of `Cf` (see storage/keys.h for their keys)
 // RocksDB's LOCK file in each shard keeps a second daemon off the same data dir.
 //
-// Thread-safety: Open and Close are not; the shards' rocksdb::DB handles are thread-safe.
+// Thread-safety: Open and Close are not; the handles are thread-safe.
 #pragma once
 
 #include <rocksdb/db.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,10 +22,22 @@
 
 namespace sluice::storage {
 
+enum class Cf : size_t { kDefault, kLogWal, kLogStreams, kLogBlocks, kLogBlockMeta, kCount };
+
+struct Shard {
+  size_t index = 0;
+  rocksdb::DB* db = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, static_cast<size_t>(Cf::kCount)> cfs{};
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs[static_cast<size_t>(c)]; }
+};
+
 struct ShardSetOptions {
   std::string data_dir;
   int shards = 1;  // used only when the data dir is new
 };
+
+// Converts a RocksDB status into ours, naming what was being done.
+Status FromRocks(const rocksdb::Status& s, std::string_view what);
 
 class ShardSet {
  public:
@@ -35,9 +49,12 @@ class ShardSet {
   ShardSet(const ShardSet&) = delete;
   ShardSet& operator=(const ShardSet&) = delete;
 
-  size_t size() const { return dbs_.size(); }
-  rocksdb::DB* shard(size_t i) const { return dbs_[i].get(); }
+  size_t size() const { return shards_.size(); }
+  const Shard& shard(size_t i) const { return shards_[i]; }
   const std::string& data_dir() const { return data_dir_; }
+
+  // Bytes the shards take on disk (SST and WAL files), from RocksDB's properties.
+  uint64_t DiskBytes() const;
 
   // Flushes memtables and the WALs to disk and closes every shard. Idempotent.
   Status Close();
@@ -46,7 +63,7 @@ class ShardSet {
   explicit ShardSet(std::string data_dir) : data_dir_(std::move(data_dir)) {}
 
   std::string data_dir_;
-  std::vector<std::unique_ptr<rocksdb::DB>> dbs_;
+  std::vector<Shard> shards_;
 };
 
 }  // namespace sluice::storage

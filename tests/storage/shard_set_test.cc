@@ -20,7 +20,7 @@ TEST(ShardSet, CreatesShardsAndKeepsDataAcrossReopen) {
     auto set = ShardSet::Open({.data_dir = data, .shards = 3});
     ASSERT_TRUE(set.ok()) << set.status().message();
     EXPECT_EQ((*set)->size(), 3u);
-    ASSERT_TRUE((*set)->shard(2)->Put({}, "k", "v").ok());
+    ASSERT_TRUE((*set)->shard(2).db->Put({}, "k", "v").ok());
     ASSERT_TRUE((*set)->Close().ok());
     EXPECT_TRUE((*set)->Close().ok()) << "Close is idempotent";
   }
@@ -29,7 +29,7 @@ TEST(ShardSet, CreatesShardsAndKeepsDataAcrossReopen) {
   auto again = ShardSet::Open({.data_dir = data, .shards = 3});
   ASSERT_TRUE(again.ok());
   std::string value;
-  ASSERT_TRUE((*again)->shard(2)->Get({}, "k", &value).ok());
+  ASSERT_TRUE((*again)->shard(2).db->Get({}, "k", &value).ok());
   EXPECT_EQ(value, "v");
 }
 

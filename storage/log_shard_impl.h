@@ -1,0 +1,78 @@
+// Internals of LogShard shared by its write path (log_shard.cc) and read path (log_shard_scan.cc).
+// Not part of the storage library's public surface.
+#pragma once
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include <deque>
+#include <future>
+#include <unordered_map>
+
+#include "storage/log_block.h"
+#include "storage/log_shard.h"
+
+namespace sluice::storage {
+
+struct LogShard::Submission {
+  std::string record;
+  Done done;
+  bool seal_all = false;  // a control message from SealAll()
+};
+
+struct LogShard::Impl {
+  Impl(const Shard& s, const LogShardOptions& o, LogMetrics* m, const Clock& c)
+      : shard(s), options(o), metrics(m), clock(c), encoder(o.zstd_level) {}
+
+  // --- write path (writer thread) -------------------------------------------------------------
+  void WriterLoop();
+  void Commit(std::vector<Submission>& batch);
+  void MaybeSeal(bool force_all);
+  Status SealStreams(const std::vector<Stream*>& streams);
+  void AppendToHead(Stream& stream, uint64_t seq, int64_t ts, std::string_view line,
+                    std::string_view metadata);
+  // Appends the record's entries that are not sealed yet; returns how many.
+  Result<size_t> ReplayRecord(uint64_t seq, std::string_view record);
+  Stream* ResolveStream(std::string_view tenant, Labels labels, rocksdb::WriteBatch* batch,
+                        std::vector<Stream*>* created);
+  int64_t SteadyNanos() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               clock.SteadyNow().time_since_epoch())
+        .count();
+  }
+
+  const Shard shard;
+  const LogShardOptions options;
+  LogMetrics* metrics;
+  const Clock& clock;
+
+  moodycamel::BlockingConcurrentQueue<Submission> queue;
+  std::thread writer;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool stopped = false;
+
+  // Guards `streams` (the registry and every head) against readers. Only the writer thread
+  // mutates, so it reads without the lock and takes it exclusively to change things.
+  mutable std::shared_mutex mu;
+  StreamRegistry streams;
+
+  // Writer-thread state.
+  BlockEncoder encoder;
+  uint64_t next_wal_seq = 0;
+  uint64_t next_block_seq = 0;
+  std::unordered_map<uint64_t, uint32_t> wal_remaining;  // record seq -> unsealed entries
+  uint64_t head_bytes = 0;
+  std::vector<Stream*> full_heads;  // reached block_target_bytes since the last seal
+  std::chrono::steady_clock::time_point last_sync{};
+  std::chrono::steady_clock::time_point last_age_check{};
+};
+
+// Encoded value of a log_streams record: tenant, labels, time range, WAL floor.
+std::string EncodeStreamRecord(const Stream& stream);
+bool DecodeStreamRecord(std::string_view value, Stream* stream);
+
+// Encoded value of a log_block_meta record.
+std::string EncodeBlockMeta(const BlockHeader& header, uint64_t stored_bytes);
+bool DecodeBlockMeta(std::string_view value, int64_t* max_ts, uint64_t* count);
+
+}  // namespace sluice::storage

@@ -1,0 +1,225 @@
+// LogShard's read path: stream selection and time-ordered scans over blocks and heads.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <queue>
+
+#include "base/coding.h"
+#include "storage/keys.h"
+#include "storage/log_shard_impl.h"
+
+namespace sluice::storage {
+namespace {
+
+// Entries of one source (a decoded block, or the copied head), sorted by timestamp.
+class EntrySource {
+ public:
+  virtual ~EntrySource() = default;
+  virtual size_t size() const = 0;
+  virtual int64_t ts(size_t i) const = 0;
+  virtual std::string_view line(size_t i) const = 0;
+  virtual std::string_view metadata(size_t i) const = 0;
+};
+
+class BlockSource final : public EntrySource {
+ public:
+  explicit BlockSource(DecodedBlock block) : block_(std::move(block)) {}
+  size_t size() const override { return block_.size(); }
+  int64_t ts(size_t i) const override { return block_.timestamp(i); }
+  std::string_view line(size_t i) const override { return block_.line(i); }
+  std::string_view metadata(size_t i) const override { return block_.metadata(i); }
+
+ private:
+  DecodedBlock block_;
+};
+
+// A stable copy of the head entries in range, taken under the shard's shared lock.
+class HeadSource final : public EntrySource {
+ public:
+  HeadSource(const Head& head, int64_t start, int64_t end) {
+    for (const HeadEntry& e : head.entries) {
+      if (e.timestamp_ns < start || e.timestamp_ns >= end) continue;
+      Copied c{e.timestamp_ns, data_.size(), e.line_size, 0, e.metadata_size};
+      data_.append(head.data, e.line_offset, e.line_size);
+      c.metadata_offset = data_.size();
+      data_.append(head.data, e.metadata_offset, e.metadata_size);
+      entries_.push_back(c);
+    }
+    std::stable_sort(entries_.begin(), entries_.end(),
+                     [](const Copied& a, const Copied& b) { return a.ts < b.ts; });
+  }
+  size_t size() const override { return entries_.size(); }
+  int64_t ts(size_t i) const override { return entries_[i].ts; }
+  std::string_view line(size_t i) const override {
+    return std::string_view(data_).substr(entries_[i].line_offset, entries_[i].line_size);
+  }
+  std::string_view metadata(size_t i) const override {
+    return std::string_view(data_).substr(entries_[i].metadata_offset, entries_[i].metadata_size);
+  }
+
+ private:
+  struct Copied {
+    int64_t ts;
+    size_t line_offset;
+    size_t line_size;
+    size_t metadata_offset;
+    size_t metadata_size;
+  };
+  std::vector<Copied> entries_;
+  std::string data_;
+};
+
+struct BlockRef {
+  std::string key;
+  int64_t min_ts;
+  int64_t max_ts;
+};
+
+// Releases a RocksDB snapshot when the scan ends.
+class SnapshotGuard {
+ public:
+  SnapshotGuard(rocksdb::DB* db, const rocksdb::Snapshot* s) : db_(db), s_(s) {}
+  ~SnapshotGuard() {
+    if (s_ != nullptr) db_->ReleaseSnapshot(s_);
+  }
+  SnapshotGuard(const SnapshotGuard&) = delete;
+  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* s_;
+};
+
+}  // namespace
+
+std::vector<StreamInfo> LogShard::SelectStreams(std::string_view tenant,
+                                                const LabelMatchers& matchers, int64_t start,
+                                                int64_t end) const {
+  std::shared_lock lock(impl_->mu);
+  std::vector<StreamInfo> out;
+  for (const Stream* s : impl_->streams.Select(tenant, matchers, start, end)) {
+    out.push_back(StreamInfo{shard_.index, s->id, s->labels, s->min_ts, s->max_ts});
+  }
+  return out;
+}
+
+Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction direction,
+                      const EntryVisitor& visit) const {
+  if (start >= end) return Status::Ok();
+  std::unique_ptr<HeadSource> head;
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::shared_lock lock(impl_->mu);
+    const Stream* stream = impl_->streams.FindById(id);
+    if (stream == nullptr) return Status::NotFound(fmt::format("no stream {:016x}", id));
+    head = std::make_unique<HeadSource>(stream->head, start, end);
+    snapshot = shard_.db->GetSnapshot();
+  }
+  SnapshotGuard guard(shard_.db, snapshot);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+
+  // Blocks are keyed by (stream, min_ts): every block starting before `end` is a candidate,
+  // and its meta says whether it reaches `start`.
+  std::vector<BlockRef> blocks;
+  std::unique_ptr<rocksdb::Iterator> it(shard_.db->NewIterator(read, shard_.cf(Cf::kLogBlockMeta)));
+  for (it->Seek(keys::Block(id, std::numeric_limits<int64_t>::min(), 0)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t key_stream = 0, seq = 0;
+    int64_t min_ts = 0;
+    if (!keys::ParseBlock(key, &key_stream, &min_ts, &seq) || key_stream != id) break;
+    if (min_ts >= end) break;
+    int64_t max_ts = 0;
+    uint64_t count = 0;
+    if (!DecodeBlockMeta(std::string_view(it->value().data(), it->value().size()), &max_ts,
+                         &count)) {
+      return Status::Corruption(fmt::format("unreadable block meta of stream {:016x}", id));
+    }
+    if (max_ts < start) continue;
+    blocks.push_back(BlockRef{std::string(key), min_ts, max_ts});
+  }
+  SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "listing log blocks"));
+
+  bool forward = direction == Direction::kForward;
+  if (!forward) {
+    std::sort(blocks.begin(), blocks.end(),
+              [](const BlockRef& a, const BlockRef& b) { return a.max_ts > b.max_ts; });
+  }
+
+  // A k-way merge that opens each block only when the merge reaches its first timestamp, so a
+  // long scan holds a few decoded blocks at a time.
+  std::vector<std::unique_ptr<EntrySource>> sources;
+  struct Cursor {
+    int64_t ts;
+    size_t source;
+    size_t pos;  // next index to visit (forward) or one past it (backward)
+  };
+  auto later = [forward](const Cursor& a, const Cursor& b) {
+    if (a.ts != b.ts) return forward ? a.ts > b.ts : a.ts < b.ts;
+    return forward ? a.source > b.source : a.source < b.source;
+  };
+  std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later);
+  auto push_source = [&](std::unique_ptr<EntrySource> src) {
+    const EntrySource& s = *src;
+    size_t n = s.size();
+    // First entry within [start, end) in the scan's direction.
+    size_t lo = 0, hi = n;
+    if (forward) {
+      while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s.ts(mid) < start)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      if (lo < n && s.ts(lo) < end) heap.push(Cursor{s.ts(lo), sources.size(), lo});
+    } else {
+      while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s.ts(mid) < end)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      if (lo > 0 && s.ts(lo - 1) >= start) heap.push(Cursor{s.ts(lo - 1), sources.size(), lo});
+    }
+    sources.push_back(std::move(src));
+  };
+  push_source(std::move(head));
+
+  size_t next_block = 0;
+  while (true) {
+    if (next_block < blocks.size()) {
+      const BlockRef& b = blocks[next_block];
+      bool needed =
+          heap.empty() || (forward ? b.min_ts <= heap.top().ts : b.max_ts >= heap.top().ts);
+      if (needed) {
+        std::string value;
+        SLUICE_RETURN_IF_ERROR(FromRocks(
+            shard_.db->Get(read, shard_.cf(Cf::kLogBlocks), b.key, &value), "reading a log block"));
+        SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, DecodedBlock::Decode(value));
+        push_source(std::make_unique<BlockSource>(std::move(decoded)));
+        ++next_block;
+        continue;
+      }
+    }
+    if (heap.empty()) break;
+    Cursor c = heap.top();
+    heap.pop();
+    const EntrySource& s = *sources[c.source];
+    size_t index = forward ? c.pos : c.pos - 1;
+    if (!visit(s.ts(index), s.line(index), s.metadata(index))) return Status::Ok();
+    if (forward) {
+      size_t next = c.pos + 1;
+      if (next < s.size() && s.ts(next) < end) heap.push(Cursor{s.ts(next), c.source, next});
+    } else {
+      size_t next = c.pos - 1;
+      if (next > 0 && s.ts(next - 1) >= start) heap.push(Cursor{s.ts(next - 1), c.source, next});
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice::storage

@@ -1,0 +1,148 @@
+#include "storage/log_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "storage/wal_record.h"
+
+namespace sluice::storage {
+namespace {
+
+// Joins the acknowledgements of a batch's per-shard parts into one.
+class AckJoin {
+ public:
+  AckJoin(size_t parts, std::function<void(const Status&)> done)
+      : remaining_(parts), done_(std::move(done)) {}
+
+  void PartDone(const Status& s) {
+    if (!s.ok()) {
+      std::lock_guard lock(mu_);
+      if (first_error_.ok()) first_error_ = s;
+    }
+    if (remaining_.fetch_sub(1) == 1) {
+      Status result;
+      {
+        std::lock_guard lock(mu_);
+        result = first_error_;
+      }
+      done_(result);
+    }
+  }
+
+ private:
+  std::atomic<size_t> remaining_;
+  std::function<void(const Status&)> done_;
+  std::mutex mu_;
+  Status first_error_;
+};
+
+}  // namespace
+
+LogStore::LogStore(const ShardSet& shards, const LogShardOptions& options,
+                   prometheus::Registry& registry, const Clock& clock)
+    : metrics_(std::make_unique<LogMetrics>(registry)) {
+  for (size_t i = 0; i < shards.size(); ++i) {
+    shards_.push_back(std::make_unique<LogShard>(shards.shard(i), options, metrics_.get(), clock));
+  }
+}
+
+LogStore::~LogStore() { Stop(); }
+
+Status LogStore::Recover() {
+  for (auto& s : shards_) SLUICE_RETURN_IF_ERROR(s->Recover());
+  return Status::Ok();
+}
+
+void LogStore::Start() {
+  for (auto& s : shards_) s->Start();
+}
+
+void LogStore::Stop() {
+  for (auto& s : shards_) s->Stop();
+}
+
+Status LogStore::SealAll() {
+  for (auto& s : shards_) SLUICE_RETURN_IF_ERROR(s->SealAll());
+  return Status::Ok();
+}
+
+void LogStore::Write(const LogBatch& batch, std::function<void(const Status&)> done) {
+  const size_t n = shards_.size();
+  std::vector<std::vector<uint32_t>> streams_by_shard(n);
+  for (uint32_t s = 0; s < batch.streams().size(); ++s) {
+    streams_by_shard[ShardFor(batch.streams()[s].fingerprint)].push_back(s);
+  }
+  std::vector<std::vector<uint32_t>> entries_by_stream(batch.streams().size());
+  for (uint32_t e = 0; e < batch.entries().size(); ++e) {
+    entries_by_stream[batch.entries()[e].stream].push_back(e);
+  }
+  size_t parts = 0;
+  for (size_t i = 0; i < n; ++i) {
+    std::erase_if(streams_by_shard[i], [&](uint32_t s) { return entries_by_stream[s].empty(); });
+    if (!streams_by_shard[i].empty()) ++parts;
+  }
+  if (parts == 0) {
+    done(Status::Ok());
+    return;
+  }
+  auto join = std::make_shared<AckJoin>(parts, std::move(done));
+  for (size_t i = 0; i < n; ++i) {
+    if (streams_by_shard[i].empty()) continue;
+    std::string record;
+    EncodeWalRecord(batch, streams_by_shard[i], entries_by_stream, &record);
+    shards_[i]->Submit(std::move(record), [join](const Status& s) { join->PartDone(s); });
+  }
+}
+
+std::vector<StreamInfo> LogStore::SelectStreams(std::string_view tenant,
+                                                const LabelMatchers& matchers, int64_t start,
+                                                int64_t end) const {
+  std::vector<StreamInfo> out;
+  for (const auto& s : shards_) {
+    std::vector<StreamInfo> part = s->SelectStreams(tenant, matchers, start, end);
+    std::move(part.begin(), part.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+Status LogStore::Scan(const StreamInfo& stream, int64_t start, int64_t end, Direction direction,
+                      const EntryVisitor& visit) const {
+  return shards_.at(stream.shard)->Scan(stream.id, start, end, direction, visit);
+}
+
+std::vector<std::string> LogStore::LabelNames(std::string_view tenant,
+                                              const LabelMatchers& matchers, int64_t start,
+                                              int64_t end) const {
+  std::set<std::string> names;
+  for (const StreamInfo& s : SelectStreams(tenant, matchers, start, end)) {
+    for (const Label& l : s.labels) names.insert(l.name);
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> LogStore::LabelValues(std::string_view tenant, std::string_view name,
+                                               const LabelMatchers& matchers, int64_t start,
+                                               int64_t end) const {
+  std::set<std::string> values;
+  for (const StreamInfo& s : SelectStreams(tenant, matchers, start, end)) {
+    std::string_view v = LabelValue(s.labels, name);
+    if (!v.empty()) values.emplace(v);
+  }
+  return {values.begin(), values.end()};
+}
+
+LogShardStats LogStore::Stats() const {
+  LogShardStats total;
+  for (const auto& s : shards_) {
+    LogShardStats one = s->Stats();
+    total.streams += one.streams;
+    total.head_bytes += one.head_bytes;
+    total.head_entries += one.head_entries;
+    total.pending_wal_records += one.pending_wal_records;
+  }
+  return total;
+}
+
+}  // namespace sluice::storage

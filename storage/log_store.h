@@ -1,0 +1,58 @@
+// LogStore: the log engine over all shards. Routes a batch's streams to shards by fingerprint,
+// and answers reads across shards. The C++ read interface the query engine builds on.
+//
+// Thread-safety: every method may be called from any thread once Start() returned.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/log_batch.h"
+#include "storage/log_shard.h"
+
+namespace sluice::storage {
+
+class LogStore {
+ public:
+  LogStore(const ShardSet& shards, const LogShardOptions& options, prometheus::Registry& registry,
+           const Clock& clock = Clock::Real());
+  ~LogStore();
+
+  Status Recover();
+  void Start();
+  // Writes what is queued, seals every head, stops the writers. Idempotent.
+  void Stop();
+
+  // Encodes the batch's entries per shard and queues them; `done` runs once every shard has made
+  // its part durable (OK), or with the first error. It runs on a shard writer thread, or at once
+  // for an empty batch.
+  void Write(const LogBatch& batch, std::function<void(const Status&)> done);
+
+  // Streams of `tenant` matching every matcher with data overlapping [start, end), from all shards.
+  std::vector<StreamInfo> SelectStreams(std::string_view tenant, const LabelMatchers& matchers,
+                                        int64_t start, int64_t end) const;
+
+  // See LogShard::Scan.
+  Status Scan(const StreamInfo& stream, int64_t start, int64_t end, Direction direction,
+              const EntryVisitor& visit) const;
+
+  // Sorted, distinct label names (values of `name`) of the streams SelectStreams would return.
+  std::vector<std::string> LabelNames(std::string_view tenant, const LabelMatchers& matchers,
+                                      int64_t start, int64_t end) const;
+  std::vector<std::string> LabelValues(std::string_view tenant, std::string_view name,
+                                       const LabelMatchers& matchers, int64_t start,
+                                       int64_t end) const;
+
+  size_t shard_count() const { return shards_.size(); }
+  size_t ShardFor(uint64_t fingerprint) const { return fingerprint % shards_.size(); }
+  Status SealAll();
+  LogShardStats Stats() const;
+
+ private:
+  std::unique_ptr<LogMetrics> metrics_;
+  std::vector<std::unique_ptr<LogShard>> shards_;
+};
+
+}  // namespace sluice::storage
