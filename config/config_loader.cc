@@ -17,6 +17,7 @@ constexpr uint64_t kGiB = kKiB * kKiB * kKiB;
 
 void ReadServer(YamlMapReader m, ServerConfig& c) {
   m.String("http_listen", c.http_listen);
+  m.String("tcp_listen", c.tcp_listen, /*allow_empty=*/true);
   m.Int("io_threads", c.io_threads, 0, 256);
   m.Int("max_connections", c.max_connections, 1, 1'000'000);
   m.Size("max_request_bytes", c.max_request_bytes, 1 * kKiB, 4 * kGiB);
@@ -38,6 +39,42 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
                        {"interval", FsyncPolicy::kInterval},
                        {"always", FsyncPolicy::kAlways}});
   m.Duration("fsync_interval", c.fsync_interval, 100us, 10s);
+  m.Size("block_target_bytes", c.block_target_bytes, 4 * kKiB, 256 * kKiB * kKiB);
+  m.Duration("block_max_age", c.block_max_age, 1s, 24h);
+  m.Size("head_memory_limit", c.head_memory_limit, 1 * kKiB * kKiB, 1024 * kGiB);
+  m.Int("compression_level", c.compression_level, 1, 19);
+  m.Bool("seal_on_shutdown", c.seal_on_shutdown);
+  m.Finish();
+}
+
+void ReadTenants(YamlMapReader m, TenantsConfig& c) {
+  m.String("default_tenant", c.default_tenant);
+  m.Finish();
+}
+
+void ReadIngest(YamlMapReader m, IngestConfig& c) {
+  m.Int("workers", c.workers, 0, 256);
+  m.Size("max_inflight_bytes", c.max_inflight_bytes, 1 * kKiB * kKiB, 1024 * kGiB);
+  m.Duration("backpressure_wait", c.backpressure_wait, 0s, 10min);
+  m.Duration("retry_after", c.retry_after, 1s, 1h);
+  YamlMapReader fields = m.Child("fields");
+  fields.StringList("msg", c.fields.msg);
+  fields.StringList("time", c.fields.time);
+  fields.StringList("stream", c.fields.stream);
+  fields.StringList("ignore", c.fields.ignore);
+  fields.Finish();
+  m.StringList("otlp_index_attributes", c.otlp_index_attributes);
+  m.Finish();
+}
+
+void ReadLimits(YamlMapReader m, LimitsConfig& c) {
+  m.Size("max_line_bytes", c.max_line_bytes, 0, 1 * kGiB);
+  m.Bool("truncate_lines", c.truncate_lines);
+  m.Int("max_labels_per_stream", c.max_labels_per_stream, 1, 1000);
+  m.Int("max_label_name_length", c.max_label_name_length, 1, 1 << 20);
+  m.Int("max_label_value_length", c.max_label_value_length, 1, 1 << 20);
+  m.Size("max_metadata_bytes", c.max_metadata_bytes, 0, 1 * kGiB);
+  m.Int("max_metadata_entries", c.max_metadata_entries, 0, 100000);
   m.Finish();
 }
 
@@ -70,6 +107,9 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   YamlMapReader top(root, "", &errors, &env);
   ReadServer(top.Child("server"), config.server);
   ReadStorage(top.Child("storage"), config.storage);
+  ReadTenants(top.Child("tenants"), config.tenants);
+  ReadIngest(top.Child("ingest"), config.ingest);
+  ReadLimits(top.Child("limits"), config.limits);
   ReadLog(top.Child("log"), config.log);
   top.Finish();
   if (!errors.empty()) return errors.ToStatus();
@@ -89,6 +129,8 @@ std::vector<std::string> RestartRequiredChanges(const Config& running, const Con
   std::vector<std::string> changed;
   if (!(running.server == loaded.server)) changed.emplace_back("server");
   if (!(running.storage == loaded.storage)) changed.emplace_back("storage");
+  if (!(running.tenants == loaded.tenants)) changed.emplace_back("tenants");
+  if (!(running.ingest == loaded.ingest)) changed.emplace_back("ingest");
   if (running.log.format != loaded.log.format) changed.emplace_back("log.format");
   return changed;
 }

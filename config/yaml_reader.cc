@@ -178,6 +178,40 @@ void YamlMapReader::String(std::string_view key, std::string& out, bool allow_em
   out = std::move(*text);
 }
 
+void YamlMapReader::StringList(std::string_view key, std::vector<std::string>& out) {
+  Entry* entry = Find(key);
+  if (entry == nullptr) return;
+  std::vector<std::string> items;
+  if (entry->value.IsSequence()) {
+    for (const YAML::Node& item : entry->value) {
+      if (!item.IsScalar()) {
+        Error(*entry, "expected a list of strings");
+        return;
+      }
+      Result<std::string> expanded = ExpandEnv(item.Scalar(), *env_);
+      if (!expanded.ok()) {
+        Error(*entry, expanded.status().message());
+        return;
+      }
+      if (!expanded->empty()) items.push_back(std::move(expanded).value());
+    }
+  } else {
+    std::optional<std::string> text = Scalar(*entry, "a list of strings");
+    if (!text) return;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) items.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  out = std::move(items);
+}
+
 bool YamlMapReader::EnumChoice(Entry& entry, const std::vector<std::string_view>& names,
                                size_t& index) {
   std::string expected = fmt::format("one of {}", fmt::join(names, ", "));

@@ -54,6 +54,8 @@ class YamlMapReader {
                 std::chrono::nanoseconds max);
   void Bool(std::string_view key, bool& out);
   void String(std::string_view key, std::string& out, bool allow_empty = false);
+  // A YAML list of strings, or one comma-separated string.
+  void StringList(std::string_view key, std::vector<std::string>& out);
   template <typename E>
   void Enum(std::string_view key, E& out,
             std::initializer_list<std::pair<std::string_view, E>> choices);

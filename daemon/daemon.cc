@@ -7,30 +7,85 @@
 
 #include "base/units.h"
 #include "config/config_loader.h"
+#include "daemon/api/elasticsearch_api.h"
+#include "daemon/api/export_api.h"
+#include "daemon/api/jsonline_api.h"
+#include "daemon/api/loki_push_api.h"
+#include "daemon/api/otlp_logs_api.h"
 #include "daemon/api/status_api.h"
+#include "daemon/tcp_listener.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/router.h"
 #include "daemon/logging.h"
 #include "daemon/process_metrics.h"
+#include "pipeline/ingest_service.h"
+#include "storage/log_store.h"
 #include "storage/shard_set.h"
 
 namespace sluice::daemon {
 
 struct Daemon::Components {
   std::unique_ptr<storage::ShardSet> shards;
+  std::unique_ptr<storage::LogStore> logs;
+  std::unique_ptr<pipeline::IngestService> ingest;
+  std::unique_ptr<AdmissionBudget> budget;
   ProcessMetrics process_metrics;
   Router router;
   std::unique_ptr<HttpMetrics> http_metrics;
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<TcpLogListener> tcp;
 };
+
+namespace {
+
+storage::LogShardOptions LogShardOptionsFrom(const config::StorageConfig& c) {
+  storage::LogShardOptions o;
+  switch (c.fsync) {
+    case config::FsyncPolicy::kNever: o.durability = storage::Durability::kNever; break;
+    case config::FsyncPolicy::kInterval: o.durability = storage::Durability::kInterval; break;
+    case config::FsyncPolicy::kAlways: o.durability = storage::Durability::kAlways; break;
+  }
+  o.fsync_interval = c.fsync_interval;
+  o.block_target_bytes = c.block_target_bytes;
+  o.block_max_age = c.block_max_age;
+  o.head_memory_limit = c.head_memory_limit;
+  o.zstd_level = c.compression_level;
+  o.seal_on_stop = c.seal_on_shutdown;
+  return o;
+}
+
+pipeline::IngestLimits IngestLimitsFrom(const config::LimitsConfig& c) {
+  pipeline::IngestLimits l;
+  l.max_line_bytes = c.max_line_bytes;
+  l.truncate_lines = c.truncate_lines;
+  l.max_labels_per_stream = c.max_labels_per_stream;
+  l.max_label_name_length = c.max_label_name_length;
+  l.max_label_value_length = c.max_label_value_length;
+  l.max_metadata_bytes = c.max_metadata_bytes;
+  l.max_metadata_entries = c.max_metadata_entries;
+  return l;
+}
+
+pipeline::FieldMapping FieldMappingFrom(const config::FieldsConfig& c) {
+  pipeline::FieldMapping m;
+  m.msg_fields = c.msg;
+  m.time_fields = c.time;
+  m.stream_fields = c.stream;
+  m.ignore_fields = c.ignore;
+  return m;
+}
+
+}  // namespace
 
 config::Config ResolveConfig(config::Config config, const ConfigOverrides& overrides) {
   if (overrides.data_dir) config.storage.data_dir = *overrides.data_dir;
   if (overrides.http_listen) config.server.http_listen = *overrides.http_listen;
+  if (overrides.tcp_listen) config.server.tcp_listen = *overrides.tcp_listen;
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (config.server.io_threads == 0) config.server.io_threads = cores;
   if (config.storage.shards == 0) config.storage.shards = cores;
+  if (config.ingest.workers == 0) config.ingest.workers = cores;
   return config;
 }
 
@@ -52,6 +107,32 @@ Status Daemon::Start() {
   c->shards = std::move(shards).value();
   spdlog::info("storage: {} shards under {}", c->shards->size(), c->shards->data_dir());
 
+  c->logs = std::make_unique<storage::LogStore>(*c->shards, LogShardOptionsFrom(config_.storage),
+                                                *registry_);
+  SLUICE_RETURN_IF_ERROR(c->logs->Recover());
+  c->logs->Start();
+
+  pipeline::IngestServiceOptions ingest_options;
+  ingest_options.workers = config_.ingest.workers;
+  ingest_options.limits = IngestLimitsFrom(config_.limits);
+  ingest_options.otlp.index_attributes = config_.ingest.otlp_index_attributes;
+  ingest_options.max_decoded_bytes = config_.server.max_decoded_bytes;
+  c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, ingest_options, *registry_);
+  c->ingest->Start();
+  c->budget = std::make_unique<AdmissionBudget>(config_.ingest.max_inflight_bytes);
+
+  IngestApi ingest_api;
+  ingest_api.service = c->ingest.get();
+  ingest_api.default_tenant = config_.tenants.default_tenant;
+  ingest_api.default_fields = FieldMappingFrom(config_.ingest.fields);
+  ingest_api.retry_after =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.ingest.retry_after);
+  RegisterLokiPushApi(c->router, ingest_api);
+  RegisterElasticsearchApi(c->router, ingest_api);
+  RegisterJsonLineApi(c->router, ingest_api);
+  RegisterOtlpLogsApi(c->router, ingest_api);
+  RegisterExportApi(c->router, c->logs.get(), config_.tenants.default_tenant);
+
   RegisterStatusApi(c->router, StatusApi{
                                    .registry = registry_.get(),
                                    .process_metrics = &c->process_metrics,
@@ -60,11 +141,28 @@ Status Daemon::Start() {
                                });
 
   c->http_metrics = std::make_unique<HttpMetrics>(*registry_);
-  c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics);
-  SLUICE_RETURN_IF_ERROR(c->server->Start());
-  spdlog::info("http: listening on {} with {} IO threads", c->server->local_address(),
+  AdmissionOptions admission;
+  admission.budget = c->budget.get();
+  admission.max_wait = config_.ingest.backpressure_wait;
+  admission.retry_after = ingest_api.retry_after;
+  c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics, admission);
+  components_ = std::move(c);  // Shutdown() takes it apart in order, whatever fails below
+  Components& started = *components_;
+  SLUICE_RETURN_IF_ERROR(started.server->Start());
+  spdlog::info("http: listening on {} with {} IO threads", started.server->local_address(),
                config_.server.io_threads);
-  components_ = std::move(c);
+  if (!config_.server.tcp_listen.empty()) {
+    TcpListenerOptions tcp;
+    tcp.listen = config_.server.tcp_listen;
+    tcp.tenant = config_.tenants.default_tenant;
+    tcp.mapping = ingest_api.default_fields;
+    tcp.budget = started.budget.get();
+    started.tcp = std::make_unique<TcpLogListener>(std::move(tcp), started.ingest.get(), *registry_);
+    SLUICE_RETURN_IF_ERROR(started.tcp->Start());
+    spdlog::info("tcp: listening for JSON lines on {}",
+                 fmt::format("{}:{}", config_.server.tcp_listen.substr(0, config_.server.tcp_listen.rfind(':')),
+                             started.tcp->port()));
+  }
   ready_ = true;
   return Status::Ok();
 }
@@ -87,6 +185,8 @@ Status Daemon::Reload() {
   }
   // Keep what is running for everything that cannot change in place.
   config_.log.level = next.log.level;
+  config_.limits = next.limits;
+  if (components_ && components_->ingest) components_->ingest->SetLimits(IngestLimitsFrom(next.limits));
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();
 }
@@ -104,12 +204,20 @@ void Daemon::Shutdown() {
     grace = config_.server.shutdown_timeout;
   }
   if (!components) return;
+  // Order matters: stop taking requests, finish what was taken, then stop the threads that could
+  // still answer a request (their answers post to the HTTP server's IO threads), then storage.
   if (components->server) {
     spdlog::info("shutdown: draining HTTP connections (up to {})", FormatDuration(grace));
     size_t forced = components->server->Shutdown(grace);
     if (forced > 0) spdlog::warn("shutdown: closed {} connections still busy", forced);
-    components->server->Stop();
   }
+  if (components->tcp) components->tcp->Stop();
+  if (components->ingest) components->ingest->Stop();
+  if (components->logs) {
+    spdlog::info("shutdown: writing what is queued and sealing open streams");
+    components->logs->Stop();
+  }
+  if (components->server) components->server->Stop();
   if (components->shards) {
     Status closed = components->shards->Close();
     if (!closed.ok()) spdlog::error("shutdown: closing storage: {}", closed.message());
@@ -120,6 +228,11 @@ void Daemon::Shutdown() {
 uint16_t Daemon::http_port() const {
   std::lock_guard lock(mu_);
   return components_ && components_->server ? components_->server->port() : 0;
+}
+
+uint16_t Daemon::tcp_port() const {
+  std::lock_guard lock(mu_);
+  return components_ && components_->tcp ? components_->tcp->port() : 0;
 }
 
 config::Config Daemon::running_config() const {

@@ -1,5 +1,5 @@
-// Daemon: one running Sluice. Owns, in start order: storage shards, the route table, the HTTP
-// server. Used by main() and, in-process, by the integration tests.
+// Daemon: one running Sluice. Owns, in start order: storage shards, the log store, the ingest
+// service, the route table, the HTTP server and the TCP listener. Used by main() and, in-process, by the integration tests.
 //
 // Threads: Start, Reload and Shutdown may be called from any thread; Reload is also reached through
 // POST /-/reload on an IO thread. Shutdown must be called once before destruction (the destructor
@@ -23,6 +23,7 @@ namespace sluice::daemon {
 struct ConfigOverrides {
   std::optional<std::string> data_dir;
   std::optional<std::string> http_listen;
+  std::optional<std::string> tcp_listen;
 };
 
 // Applies `overrides` and turns "0 = automatic" values into concrete ones.
@@ -47,6 +48,7 @@ class Daemon {
   void Shutdown();
 
   uint16_t http_port() const;
+  uint16_t tcp_port() const;
   bool ready() const { return ready_.load(); }
   prometheus::Registry& registry() { return *registry_; }
   config::Config running_config() const;

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "base/build_info.h"
 #include "config/config_loader.h"
@@ -31,12 +32,15 @@ int main(int argc, char** argv) {
   bool version = false;
   std::string data_dir;
   std::string listen;
+  std::optional<std::string> tcp_listen;
   app.add_option("-c,--config", config_path,
                  "YAML config file (default: the built-in copy of config/sluice.yaml)");
   app.add_flag("--check-config", check_config, "Validate the config and exit (0 when valid)");
   app.add_flag("-v,--version", version, "Print the version and exit");
   app.add_option("--data-dir", data_dir, "Override storage.data_dir");
   app.add_option("--listen", listen, "Override server.http_listen (host:port)");
+  app.add_option("--tcp-listen", tcp_listen,
+                 "Override server.tcp_listen (host:port; an empty value turns it off)");
   CLI11_PARSE(app, argc, argv);
 
   if (version) {
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
   sluice::daemon::ConfigOverrides overrides;
   if (!data_dir.empty()) overrides.data_dir = data_dir;
   if (!listen.empty()) overrides.http_listen = listen;
+  overrides.tcp_listen = tcp_listen;
   sluice::config::Config config = std::move(loaded).value();
   if (sluice::Status s = sluice::daemon::ConfigureLogging(config.log); !s.ok()) {
     std::cerr << "sluice: " << s.message() << "\n";

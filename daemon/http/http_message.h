@@ -3,12 +3,16 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/admission_budget.h"
+#include "base/result.h"
 
 namespace sluice::daemon {
 
@@ -69,15 +73,30 @@ struct HttpRequest {
   std::string remote_address;
   std::vector<std::pair<std::string, std::string>> path_params;  // {name} segments of the route
   std::chrono::steady_clock::time_point received_at;
+  // For admission routes: the budget the body holds. Keep it alive (move it along) until the
+  // data is durable; the memory it accounts for is then free.
+  AdmissionLease lease;
 
   std::string_view PathParam(std::string_view name) const;
+};
+
+// A response body produced piece by piece (an export of millions of entries), sent with chunked
+// transfer encoding. Next runs on the connection's IO thread, between writes, so a slow client
+// slows the producer down instead of letting output pile up in memory.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Appends the next part of the body to `out`; returns false once the body is complete. An error
+  // ends the response early and closes the connection, so the client sees it incomplete.
+  virtual Result<bool> Next(std::string* out) = 0;
 };
 
 struct HttpResponse {
   int status = 200;
   HttpHeaders headers;
   std::string body;
-  bool close_connection = false;  // send Connection: close and close after writing
+  std::shared_ptr<BodySource> stream;  // when set, the body comes from it instead of `body`
+  bool close_connection = false;       // send Connection: close and close after writing
 
   static HttpResponse Json(int status, std::string body);
   static HttpResponse Text(int status, std::string body);

@@ -32,6 +32,17 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                     "was reached.")
               .Register(registry)
               .Add({})),
+      admission_waits(prometheus::BuildCounter()
+                          .Name("sluice_http_admission_waits_total")
+                          .Help("Ingest requests whose body was left unread while the in-flight "
+                                "memory budget was full.")
+                          .Register(registry)
+                          .Add({})),
+      admission_refused(prometheus::BuildCounter()
+                            .Name("sluice_http_admission_refused_total")
+                            .Help("Ingest requests refused with 503 after waiting for memory.")
+                            .Register(registry)
+                            .Add({})),
       requests_(prometheus::BuildCounter()
                     .Name("sluice_http_requests_total")
                     .Help("HTTP requests answered, by route pattern and status code.")

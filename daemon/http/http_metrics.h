@@ -56,6 +56,8 @@ class HttpMetrics {
   prometheus::Gauge& open_connections;
   prometheus::Counter& connections_accepted;
   prometheus::Counter& connections_rejected;
+  prometheus::Counter& admission_waits;
+  prometheus::Counter& admission_refused;
 
  private:
   static constexpr int kMinCode = 100;

@@ -96,8 +96,8 @@ int StatusFor(const Status& s) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const config::ServerConfig& c, const Router& r, HttpMetrics& m)
-      : config(c), router(r), metrics(m) {}
+  Impl(const config::ServerConfig& c, const Router& r, HttpMetrics& m, AdmissionOptions a)
+      : config(c), router(r), metrics(m), admission(a) {}
 
   // --- lifecycle ---------------------------------------------------------------------------
 
@@ -286,6 +286,27 @@ struct HttpServer::Impl {
     if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/false);
 
     const auto& header = parser.get();
+    HttpMethod method = ParseHttpMethod(header.method_string());
+    std::string_view target = header.target();
+    Router::Match match = router.Find(method, target.substr(0, target.find('?')));
+
+    // Ingest bodies wait for memory before they are read; the unread socket pushes back.
+    AdmissionLease lease;
+    if (match.outcome == Router::Outcome::kFound && match.route->options.admission &&
+        admission.budget != nullptr) {
+      uint64_t want = parser.content_length().value_or(admission.unknown_length_reservation);
+      bool admitted = co_await Admit(conn, want, &lease);
+      if (!admitted) {
+        metrics.admission_refused.Increment();
+        HttpResponse busy = HttpResponse::JsonError(
+            503, "unavailable",
+            "Sluice is at its in-flight memory limit (ingest.max_inflight_bytes); retry later");
+        busy.headers.Set("Retry-After", std::to_string(admission.retry_after.count()));
+        co_return co_await Finish(conn, std::move(busy), header.version(), false, false,
+                                  match.route->index, Clock::now(), 0);
+      }
+    }
+
     if (auto expect = header[http::field::expect]; beast::iequals(expect, "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, header.version()};
       conn.stream.expires_after(config.write_timeout);
@@ -312,6 +333,7 @@ struct HttpServer::Impl {
       request.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
     request.wire_body_bytes = message.body().size();
+    request.lease = std::move(lease);
     bool keep_alive = message.keep_alive();
     unsigned version = message.version();
     bool head = request.method == HttpMethod::kHead;
@@ -347,8 +369,8 @@ struct HttpServer::Impl {
       }
     }
     message = {};  // free the encoded body before the handler runs
+    request.lease.GrowTo(request.body.capacity());
 
-    Router::Match match = router.Find(request.method, request.path);
     if (match.outcome == Router::Outcome::kNotFound) {
       co_return co_await Finish(
           conn,
@@ -388,6 +410,29 @@ struct HttpServer::Impl {
     conn.response.reset();
     co_return co_await Finish(conn, std::move(response), version, keep_alive, head, route.index,
                               started, wire_bytes);
+  }
+
+  // Waits, without reading the socket, until `bytes` fit the admission budget or max_wait passes.
+  asio::awaitable<bool> Admit(Connection& conn, uint64_t bytes, AdmissionLease* lease) {
+    if (admission.budget->TryAcquire(bytes)) {
+      *lease = AdmissionLease(admission.budget, bytes);
+      co_return true;
+    }
+    metrics.admission_waits.Increment();
+    auto deadline = Clock::now() + admission.max_wait;
+    asio::steady_timer timer(conn.stream.get_executor());
+    auto pause = std::chrono::milliseconds(1);
+    while (Clock::now() < deadline && !draining.load()) {
+      timer.expires_after(pause);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (admission.budget->TryAcquire(bytes)) {
+        *lease = AdmissionLease(admission.budget, bytes);
+        co_return true;
+      }
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+    co_return false;
   }
 
   // Answers a request that could not be read completely, then closes.
@@ -433,6 +478,10 @@ struct HttpServer::Impl {
                                bool keep_alive, bool head, size_t route_slot,
                                Clock::time_point started, uint64_t wire_bytes) {
     keep_alive = keep_alive && !response.close_connection && !draining.load();
+    if (response.stream && !head) {
+      co_return co_await FinishStreaming(conn, std::move(response), version, keep_alive,
+                                         route_slot, started, wire_bytes);
+    }
     http::response<http::string_body> res{static_cast<http::status>(response.status), version};
     for (auto& [name, value] : response.headers.fields()) res.insert(name, value);
     res.keep_alive(keep_alive);
@@ -450,6 +499,53 @@ struct HttpServer::Impl {
                             std::chrono::duration<double>(Clock::now() - started).count());
     if (ec) {
       metrics.CountError(RequestError::kWriteFailed);
+      co_return false;
+    }
+    if (!keep_alive) co_await LingeringClose(conn);
+    co_return keep_alive;
+  }
+
+  // Writes a response whose body comes from a BodySource, with chunked transfer encoding.
+  asio::awaitable<bool> FinishStreaming(Connection& conn, HttpResponse response, unsigned version,
+                                        bool keep_alive, size_t route_slot,
+                                        Clock::time_point started, uint64_t wire_bytes) {
+    http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
+    for (auto& [name, value] : response.headers.fields()) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    res.chunked(true);
+    metrics.CountRequest(route_slot, response.status, wire_bytes);
+    http::response_serializer<http::empty_body> serializer{res};
+    boost::system::error_code ec;
+    conn.stream.expires_after(config.write_timeout);
+    co_await http::async_write_header(conn.stream, serializer,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    std::string chunk;
+    bool complete = false;
+    while (!ec) {
+      chunk.clear();
+      Result<bool> more = response.stream->Next(&chunk);
+      if (!more.ok()) {
+        spdlog::warn("streamed response ended early: {}", more.status().message());
+        break;
+      }
+      if (!chunk.empty()) {
+        conn.stream.expires_after(config.write_timeout);
+        co_await asio::async_write(conn.stream, http::make_chunk(asio::buffer(chunk)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!*more) {
+        if (!ec) {
+          co_await asio::async_write(conn.stream, http::make_chunk_last(),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        }
+        complete = !ec;
+        break;
+      }
+    }
+    metrics.ObserveDuration(route_slot,
+                            std::chrono::duration<double>(Clock::now() - started).count());
+    if (!complete) {
+      if (ec) metrics.CountError(RequestError::kWriteFailed);
       co_return false;
     }
     if (!keep_alive) co_await LingeringClose(conn);
@@ -475,6 +571,7 @@ struct HttpServer::Impl {
   config::ServerConfig config;
   const Router& router;
   HttpMetrics& metrics;
+  AdmissionOptions admission;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -490,8 +587,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const config::ServerConfig& config, const Router& router,
-                       HttpMetrics& metrics)
-    : impl_(std::make_unique<Impl>(config, router, metrics)) {
+                       HttpMetrics& metrics, AdmissionOptions admission)
+    : impl_(std::make_unique<Impl>(config, router, metrics, admission)) {
   std::vector<std::string> patterns;
   for (const Route& r : router.routes()) patterns.push_back(r.pattern);
   metrics.PrepareRoutes(patterns);

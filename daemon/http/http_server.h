@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "base/admission_budget.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "daemon/http/http_metrics.h"
@@ -24,10 +25,21 @@
 
 namespace sluice::daemon {
 
+// Admission of ingest bodies (routes with RouteOptions::admission).
+struct AdmissionOptions {
+  AdmissionBudget* budget = nullptr;  // nullptr: no admission control
+  std::chrono::nanoseconds max_wait = std::chrono::seconds(10);
+  std::chrono::seconds retry_after = std::chrono::seconds(1);
+  // Bytes reserved for a chunked body, whose size is unknown before it is read.
+  uint64_t unknown_length_reservation = 1 << 20;
+};
+
 class HttpServer {
  public:
-  // `router` and `metrics` must outlive the server. `config.io_threads` must be resolved (> 0).
-  HttpServer(const config::ServerConfig& config, const Router& router, HttpMetrics& metrics);
+  // `router`, `metrics` and the admission budget must outlive the server. `config.io_threads` must
+  // be resolved (> 0).
+  HttpServer(const config::ServerConfig& config, const Router& router, HttpMetrics& metrics,
+             AdmissionOptions admission = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -34,18 +34,22 @@ int Specificity(const std::vector<std::string>& segments) {
 }  // namespace
 
 void Router::Add(std::initializer_list<HttpMethod> methods, std::string pattern,
-                 HttpHandler handler) {
+                 HttpHandler handler, RouteOptions options) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with /: " + pattern);
   }
   CompiledRoute compiled;
   for (std::string_view s : SplitPath(pattern)) compiled.segments.emplace_back(s);
   for (const auto& existing : routes_) {
-    if (existing.pattern == pattern) {
-      throw std::invalid_argument("route registered twice: " + pattern);
+    if (existing.pattern != pattern) continue;
+    for (HttpMethod m : methods) {
+      if (std::find(existing.methods.begin(), existing.methods.end(), m) != existing.methods.end()) {
+        throw std::invalid_argument("route registered twice: " + std::string(HttpMethodName(m)) +
+                                    " " + pattern);
+      }
     }
   }
-  Route route{std::move(pattern), methods, std::move(handler), routes_.size()};
+  Route route{std::move(pattern), methods, std::move(handler), options, routes_.size()};
   routes_.push_back(std::move(route));
   compiled_.push_back(std::move(compiled));
 }

@@ -2,7 +2,8 @@
 // the server looks a request up and calls the handler on its IO thread.
 //
 // Patterns are paths whose segments may be `{name}` (one segment, captured into
-// HttpRequest::path_params). Exact segments win over captures. A HEAD request falls back to the
+// HttpRequest::path_params). Exact segments win over captures. A pattern may be added more than
+// once with different methods. A HEAD request falls back to the
 // GET handler (the server sends only the headers). The pattern doubles as the `route` label of
 // the HTTP metrics, so label cardinality stays bounded by the table.
 //
@@ -24,10 +25,18 @@ namespace sluice::daemon {
 // which answer through the Responder.
 using HttpHandler = std::function<void(HttpRequest request, Responder responder)>;
 
+struct RouteOptions {
+  // The body is admitted against the server's AdmissionBudget before it is read (ingest routes):
+  // when the budget is full the server stops reading (TCP pushes back) and, after a bounded wait,
+  // answers 503 with Retry-After.
+  bool admission = false;
+};
+
 struct Route {
   std::string pattern;
   std::vector<HttpMethod> methods;
   HttpHandler handler;
+  RouteOptions options;
   size_t index = 0;  // position in the table, for per-route metrics
 };
 
@@ -41,7 +50,8 @@ class Router {
     std::vector<HttpMethod> allowed;                          // set when kMethodNotAllowed
   };
 
-  void Add(std::initializer_list<HttpMethod> methods, std::string pattern, HttpHandler handler);
+  void Add(std::initializer_list<HttpMethod> methods, std::string pattern, HttpHandler handler,
+           RouteOptions options = {});
 
   Match Find(HttpMethod method, std::string_view path) const;
 

@@ -43,6 +43,9 @@ TEST(ConfigLoader, ShippedConfigIsExactlyTheDefaults) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->server, ServerConfig{});
   EXPECT_EQ(r->storage, StorageConfig{});
+  EXPECT_EQ(r->tenants, TenantsConfig{});
+  EXPECT_EQ(r->ingest, IngestConfig{});
+  EXPECT_EQ(r->limits, LimitsConfig{});
   EXPECT_EQ(r->log.level, LogConfig{}.level);
   EXPECT_EQ(r->log.format, LogConfig{}.format);
 }
@@ -81,6 +84,32 @@ log:
   EXPECT_EQ(r->log.format, LogFormat::kJson);
 }
 
+TEST(ConfigLoader, ReadsListsAsYamlSequencesOrCommaSeparatedStrings) {
+  Result<Config> r = LoadConfigFromString(R"(
+ingest:
+  fields:
+    msg: [text, message]
+    stream: "app, env"
+  otlp_index_attributes:
+    - service.name
+limits:
+  max_line_bytes: 1MiB
+  truncate_lines: true
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->ingest.fields.msg, (std::vector<std::string>{"text", "message"}));
+  EXPECT_EQ(r->ingest.fields.stream, (std::vector<std::string>{"app", "env"}));
+  EXPECT_EQ(r->ingest.fields.time, FieldsConfig{}.time);
+  EXPECT_EQ(r->ingest.otlp_index_attributes, (std::vector<std::string>{"service.name"}));
+  EXPECT_EQ(r->limits.max_line_bytes, 1u << 20);
+  EXPECT_TRUE(r->limits.truncate_lines);
+  EXPECT_EQ(ErrorOf("ingest:\n  fields:\n    msg: [[a]]\n"),
+            "ingest.fields.msg at sluice.yaml:3:5: expected a list of strings");
+  EXPECT_EQ(ErrorOf("limits:\n  max_line_bytes: huge\n"),
+            "limits.max_line_bytes at sluice.yaml:2:3: expected a size like 256KiB, got \"huge\"");
+}
+
 TEST(ConfigLoader, NullValuesKeepDefaults) {
   Result<Config> r =
       LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
@@ -97,8 +126,8 @@ TEST(ConfigLoader, WrongSizeNamesKeyPathFileLineAndColumn) {
 TEST(ConfigLoader, UnknownKeySuggestsTheClosestKnownOne) {
   EXPECT_EQ(ErrorOf("server:\n  io_thread: 2\n"),
             "server.io_thread at sluice.yaml:2:3: unknown key (did you mean io_threads?)");
-  EXPECT_THAT(ErrorOf("storage:\n  zzzzzzzzzzzz: 2\n"),
-              HasSubstr("unknown key (known keys: data_dir, shards, fsync, fsync_interval)"));
+  EXPECT_THAT(ErrorOf("tenants:\n  zzzzzzzzzzzz: 2\n"),
+              HasSubstr("unknown key (known keys: default_tenant)"));
   EXPECT_THAT(ErrorOf("servers: {}\n"),
               HasSubstr("servers at sluice.yaml:1:1: unknown key (did you mean server?)"));
 }
@@ -189,6 +218,7 @@ TEST(RestartRequiredChanges, OnlyNamesWhatCannotChangeLive) {
   Config a;
   Config b;
   b.log.level = "debug";
+  b.limits.max_line_bytes = 1;
   EXPECT_TRUE(RestartRequiredChanges(a, b).empty());
   b.server.io_threads = 7;
   b.storage.fsync = FsyncPolicy::kNever;

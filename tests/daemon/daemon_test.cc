@@ -23,6 +23,7 @@ class DaemonTest : public ::testing::Test {
     ASSERT_TRUE(config.ok()) << config.status().message();
     ConfigOverrides overrides;
     overrides.http_listen = "127.0.0.1:0";
+    overrides.tcp_listen = "127.0.0.1:0";
     overrides.data_dir = dir_.Sub("data");
     daemon_ = std::make_unique<Daemon>(std::move(config).value(), config_path_, overrides);
     Status s = daemon_->Start();
@@ -118,6 +119,7 @@ TEST_F(DaemonTest, ShutdownStopsServingAndReleasesTheDataDir) {
   // The same data dir opens again at once: storage was closed.
   ConfigOverrides overrides;
   overrides.http_listen = "127.0.0.1:0";
+  overrides.tcp_listen = "127.0.0.1:0";
   overrides.data_dir = dir_.Sub("data");
   Daemon again(config::Config{}, "", overrides);
   Status s = again.Start();
@@ -128,6 +130,7 @@ TEST_F(DaemonTest, StartFailsClearlyWhenTheDataDirIsTaken) {
   StartWithConfig("");
   ConfigOverrides overrides;
   overrides.http_listen = "127.0.0.1:0";
+  overrides.tcp_listen = "127.0.0.1:0";
   overrides.data_dir = dir_.Sub("data");
   Daemon second(config::Config{}, "", overrides);
   Status s = second.Start();

@@ -60,6 +60,8 @@ TEST(Router, RejectsDuplicateAndMalformedPatterns) {
   Router router;
   router.Add({HttpMethod::kGet}, "/x", Named("x"));
   EXPECT_THROW(router.Add({HttpMethod::kGet}, "/x", Named("x")), std::invalid_argument);
+  router.Add({HttpMethod::kPost}, "/x", Named("x post"));
+  EXPECT_EQ(router.Find(HttpMethod::kPost, "/x").outcome, Router::Outcome::kFound);
   EXPECT_THROW(router.Add({HttpMethod::kGet}, "x", Named("x")), std::invalid_argument);
 }
 

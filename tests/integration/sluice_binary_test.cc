@@ -111,7 +111,7 @@ TEST_F(SluiceBinaryTest, SighupReloadsAndSurvivesABrokenConfig) {
 
 TEST_F(SluiceBinaryTest, ASecondDaemonOnTheSameDataDirRefusesToStart) {
   ASSERT_GT(StartDaemon(), 0);
-  EXPECT_EQ(Run({"--listen", "127.0.0.1:0", "--data-dir", dir_.Sub("data")}), 1);
+  EXPECT_EQ(Run({"--listen", "127.0.0.1:0", "--tcp-listen", "", "--data-dir", dir_.Sub("data")}), 1);
   EXPECT_THAT(Err(), HasSubstr("in use by another process"));
 }
 

@@ -1,0 +1,45 @@
+// What the log ingest handlers share: the tenant of a request, the field mapping of JSON
+// documents, and submitting to the IngestService with the request's admission lease held until
+// the answer.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/result.h"
+#include "daemon/http/http_message.h"
+#include "daemon/http/responder.h"
+#include "pipeline/field_mapping.h"
+#include "pipeline/ingest_service.h"
+
+namespace sluice::daemon {
+
+struct IngestApi {
+  pipeline::IngestService* service = nullptr;
+  std::string default_tenant = "fake";
+  pipeline::FieldMapping default_fields;
+  std::chrono::seconds retry_after{1};
+};
+
+// The tenant named by X-Scope-OrgID (Loki's rules: up to 150 of [a-zA-Z0-9!-_.*'()], not "." or
+// ".."), or the default tenant when the header is absent.
+Result<std::string> RequestTenant(const HttpRequest& request, const std::string& default_tenant);
+
+// The mapping for this request: query arguments (_msg_field, ...) over headers (VL-Msg-Field,
+// ...) over `defaults`.
+Result<pipeline::FieldMapping> RequestFieldMapping(const HttpRequest& request,
+                                                  const pipeline::FieldMapping& defaults);
+
+// The HTTP status for a write that failed after decoding: 503 (retryable) for every storage
+// problem, so that shippers retry rather than drop.
+int StatusForWriteFailure(const Status& status);
+
+using IngestAnswer = std::function<HttpResponse(const pipeline::IngestResult&)>;
+
+// Moves the body into an IngestRequest of `format`, submits it, and answers with `answer` once
+// the result is known. The request's admission lease is released after the answer is sent off.
+void SubmitIngest(const IngestApi& api, HttpRequest&& request, pipeline::IngestRequest ingest,
+                  Responder responder, IngestAnswer answer);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,53 @@
+#include "daemon/api/loki_push_api.h"
+
+#include <strings.h>
+
+namespace sluice::daemon {
+namespace {
+
+// The media type without parameters, lower-cased: "application/json; charset=utf-8" -> "application/json".
+std::string MediaType(std::string_view content_type) {
+  std::string out(content_type.substr(0, content_type.find(';')));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+HttpResponse PlainError(int status, std::string_view message) {
+  HttpResponse r = HttpResponse::Text(status, std::string(message) + "\n");
+  r.headers.Set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+}  // namespace
+
+void RegisterLokiPushApi(Router& router, const IngestApi& api) {
+  auto handler = [api](HttpRequest request, Responder responder) {
+    Result<std::string> tenant = RequestTenant(request, api.default_tenant);
+    if (!tenant.ok()) {
+      responder.Send(PlainError(400, tenant.status().message()));
+      return;
+    }
+    pipeline::IngestRequest ingest;
+    ingest.tenant = std::move(tenant).value();
+    bool json = MediaType(request.headers.Get("Content-Type")) == "application/json";
+    ingest.format = json ? pipeline::IngestFormat::kLokiJson : pipeline::IngestFormat::kLokiProto;
+    ingest.snappy_already_undone =
+        strcasecmp(std::string(request.headers.Get("Content-Encoding")).c_str(), "snappy") == 0;
+    auto retry_after = api.retry_after;
+    SubmitIngest(api, std::move(request), std::move(ingest), std::move(responder),
+                 [retry_after](const pipeline::IngestResult& r) {
+                   if (r.status.ok()) return HttpResponse::Empty(204);
+                   if (r.status.code() == StatusCode::kInvalidArgument) {
+                     return PlainError(400, r.status.message());
+                   }
+                   HttpResponse busy = PlainError(StatusForWriteFailure(r.status), r.status.message());
+                   busy.headers.Set("Retry-After", std::to_string(retry_after.count()));
+                   return busy;
+                 });
+  };
+  router.Add({HttpMethod::kPost}, "/loki/api/v1/push", handler, {.admission = true});
+  router.Add({HttpMethod::kPost}, "/api/prom/push", handler, {.admission = true});
+}
+
+}  // namespace sluice::daemon

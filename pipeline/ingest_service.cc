@@ -1,0 +1,223 @@
+#include "pipeline/ingest_service.h"
+
+#include <pthread.h>
+
+#include <fmt/format.h>
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+
+#include "pipeline/decoders/json_lines.h"
+#include "pipeline/decoders/loki_push_json.h"
+#include "pipeline/decoders/loki_push_proto.h"
+
+namespace sluice::pipeline {
+
+std::string_view IngestFormatName(IngestFormat format) {
+  switch (format) {
+    case IngestFormat::kLokiJson: return "loki_json";
+    case IngestFormat::kLokiProto: return "loki_protobuf";
+    case IngestFormat::kEsBulk: return "elasticsearch_bulk";
+    case IngestFormat::kJsonLines: return "jsonline";
+    case IngestFormat::kOtlpJson: return "otlp_json";
+    case IngestFormat::kOtlpProto: return "otlp_protobuf";
+    case IngestFormat::kJsonLinesLenient: return "tcp_jsonline";
+  }
+  return "unknown";
+}
+
+struct IngestService::Job {
+  IngestRequest request;
+  Done done;
+};
+
+struct IngestService::Queue {
+  moodycamel::BlockingConcurrentQueue<Job> jobs;
+};
+
+// sluice_ingest_requests_total{format,outcome}, sluice_ingest_entries_total{format},
+// sluice_ingest_decode_seconds{format}.
+struct IngestService::Metrics {
+  explicit Metrics(prometheus::Registry& registry)
+      : requests(prometheus::BuildCounter()
+                     .Name("sluice_ingest_requests_total")
+                     .Help("Log ingest requests by wire format and outcome (ok, invalid, "
+                           "failed, unavailable).")
+                     .Register(registry)),
+        entries(prometheus::BuildCounter()
+                    .Name("sluice_ingest_entries_total")
+                    .Help("Log entries accepted, by wire format.")
+                    .Register(registry)),
+        rejected(prometheus::BuildCounter()
+                     .Name("sluice_ingest_entries_rejected_total")
+                     .Help("Log entries refused one by one (bulk items, OTLP records), by format.")
+                     .Register(registry)),
+        decode(prometheus::BuildHistogram()
+                   .Name("sluice_ingest_decode_seconds")
+                   .Help("Time a worker spends decoding and validating one request, by format.")
+                   .Register(registry)) {
+    for (int f = 0; f < kFormats; ++f) {
+      auto format = std::string(IngestFormatName(static_cast<IngestFormat>(f)));
+      for (const char* outcome : {"ok", "invalid", "failed", "unavailable"}) {
+        by_outcome[f][Index(outcome)] = &requests.Add({{"format", format}, {"outcome", outcome}});
+      }
+      entries_by_format[f] = &entries.Add({{"format", format}});
+      rejected_by_format[f] = &rejected.Add({{"format", format}});
+      decode_by_format[f] = &decode.Add({{"format", format}}, prometheus::Histogram::BucketBoundaries{
+                                                                   0.0001, 0.0005, 0.001, 0.005, 0.01,
+                                                                   0.05, 0.1, 0.5, 1});
+    }
+  }
+  static size_t Index(std::string_view outcome) {
+    return outcome == "ok" ? 0 : outcome == "invalid" ? 1 : outcome == "failed" ? 2 : 3;
+  }
+  void Count(IngestFormat format, const IngestResult& r) {
+    auto f = static_cast<size_t>(format);
+    const char* outcome = r.status.ok() ? "ok"
+                          : r.status.code() == StatusCode::kInvalidArgument ? "invalid"
+                          : r.status.code() == StatusCode::kUnavailable ? "unavailable"
+                                                                           : "failed";
+    by_outcome[f][Index(outcome)]->Increment();
+    if (r.status.ok()) {
+      entries_by_format[f]->Increment(static_cast<double>(r.entries));
+      int64_t rejected_here = r.otlp.rejected;
+      for (const BulkItem& item : r.bulk_items) rejected_here += item.status >= 300 ? 1 : 0;
+      if (rejected_here > 0) rejected_by_format[f]->Increment(static_cast<double>(rejected_here));
+    }
+  }
+
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Counter>& entries;
+  prometheus::Family<prometheus::Counter>& rejected;
+  prometheus::Family<prometheus::Histogram>& decode;
+  static constexpr int kFormats = static_cast<int>(IngestFormat::kJsonLinesLenient) + 1;
+  prometheus::Counter* by_outcome[kFormats][4]{};
+  prometheus::Counter* entries_by_format[kFormats]{};
+  prometheus::Counter* rejected_by_format[kFormats]{};
+  prometheus::Histogram* decode_by_format[kFormats]{};
+};
+
+IngestService::IngestService(storage::LogStore& store, const IngestServiceOptions& options,
+                             prometheus::Registry& registry, const Clock& clock)
+    : store_(store),
+      options_(options),
+      clock_(clock),
+      limits_(std::make_shared<const IngestLimits>(options.limits)),
+      metrics_(std::make_unique<Metrics>(registry)),
+      queue_(std::make_unique<Queue>()) {}
+
+IngestService::~IngestService() { Stop(); }
+
+void IngestService::Start() {
+  accepting_ = true;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), fmt::format("sluice-ingest-{}", i).c_str());
+      WorkerLoop(static_cast<size_t>(i));
+    });
+  }
+}
+
+void IngestService::Stop() {
+  if (workers_.empty()) return;
+  accepting_ = false;
+  stopping_ = true;
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+  // Whatever raced in after the workers looked last is refused, never dropped silently.
+  Job job;
+  while (queue_->jobs.try_dequeue(job)) {
+    IngestResult r;
+    r.status = Status::Unavailable("shutting down");
+    job.done(std::move(r));
+  }
+}
+
+void IngestService::SetLimits(const IngestLimits& limits) {
+  std::atomic_store(&limits_, std::make_shared<const IngestLimits>(limits));
+}
+
+void IngestService::Submit(IngestRequest request, Done done) {
+  if (!accepting_.load()) {
+    IngestResult r;
+    r.status = Status::Unavailable("shutting down");
+    metrics_->Count(request.format, r);
+    done(std::move(r));
+    return;
+  }
+  queue_->jobs.enqueue(Job{std::move(request), std::move(done)});
+}
+
+void IngestService::WorkerLoop(size_t) {
+  simdjson::ondemand::parser json;
+  storage::LogBatch batch;
+  Job job;
+  while (true) {
+    if (!queue_->jobs.wait_dequeue_timed(job, std::chrono::milliseconds(100))) {
+      if (stopping_.load()) break;
+      continue;
+    }
+    Process(job.request, json, batch, std::move(job.done));
+    job = Job{};
+  }
+}
+
+void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& json,
+                            storage::LogBatch& batch, Done done) {
+  auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<const IngestLimits> limits = std::atomic_load(&limits_);
+  DecodeContext ctx{clock_.NowNanos(), limits.get(), &json};
+  batch.Clear();
+  batch.set_tenant(request.tenant);
+  IngestResult result;
+  Status decoded;
+  switch (request.format) {
+    case IngestFormat::kLokiJson:
+      decoded = DecodeLokiPushJson(request.body, ctx, &batch);
+      break;
+    case IngestFormat::kLokiProto:
+      decoded = DecodeLokiPushProto(request.body, request.snappy_already_undone,
+                                    options_.max_decoded_bytes, ctx, &batch);
+      break;
+    case IngestFormat::kEsBulk: {
+      BulkRequest bulk{&request.mapping, request.default_index};
+      decoded = DecodeEsBulk(request.body, bulk, ctx, &batch, &result.bulk_items);
+      break;
+    }
+    case IngestFormat::kJsonLines:
+      decoded = DecodeJsonLines(request.body, request.mapping, ctx, &batch);
+      break;
+    case IngestFormat::kJsonLinesLenient:
+      DecodeJsonLinesLenient(request.body, request.mapping, ctx, &batch, &result.otlp.rejected,
+                             &result.otlp.error_message);
+      break;
+    case IngestFormat::kOtlpJson:
+      decoded = DecodeOtlpLogsJson(request.body, options_.otlp, ctx, &batch, &result.otlp);
+      break;
+    case IngestFormat::kOtlpProto:
+      decoded = DecodeOtlpLogsProto(request.body, options_.otlp, ctx, &batch, &result.otlp);
+      break;
+  }
+  metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!decoded.ok()) {
+    result.status = decoded;
+    result.bulk_items.clear();
+    metrics_->Count(request.format, result);
+    done(std::move(result));
+    return;
+  }
+  result.entries = batch.entries().size();
+  IngestFormat format = request.format;
+  Metrics* metrics = metrics_.get();
+  // The body is no longer needed: the WAL records hold copies. Free it before the write waits.
+  std::string().swap(request.body);
+  store_.Write(batch, [metrics, format, result = std::move(result),
+                       done = std::move(done)](const Status& written) mutable {
+    result.status = written;
+    metrics->Count(format, result);
+    done(std::move(result));
+  });
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,108 @@
+// IngestService: the log write path between the HTTP handlers and the shards.
+//
+//   IO thread: Submit(request) --lock-free queue--> worker (one of N): decode with its own simdjson
+//   parser into its reused LogBatch, validate, LogStore::Write (encode per shard, queue to the
+//   shard writers) --> shard writers make it durable --> `done` runs (on a shard writer thread).
+//
+// No mutex on the path: the queue is moodycamel's ConcurrentQueue, each worker owns its parser
+// and batch, each shard has a single writer. Memory is bounded upstream by AdmissionBudget:
+// a request is admitted before its body is read and released when `done` has run.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "base/clock.h"
+#include "pipeline/decoders/es_bulk.h"
+#include "pipeline/decoders/otlp_logs.h"
+#include "pipeline/field_mapping.h"
+#include "pipeline/ingest_limits.h"
+#include "storage/log_store.h"
+
+namespace sluice::pipeline {
+
+enum class IngestFormat {
+  kLokiJson,
+  kLokiProto,
+  kEsBulk,
+  kJsonLines,
+  kOtlpJson,
+  kOtlpProto,
+  kJsonLinesLenient,  // the TCP listener: bad lines are skipped and counted, not fatal
+};
+
+std::string_view IngestFormatName(IngestFormat format);
+
+struct IngestRequest {
+  std::string tenant;
+  IngestFormat format = IngestFormat::kLokiJson;
+  // Padded (pipeline::kParsePadding spare bytes), as HttpRequest::body is.
+  std::string body;
+  bool snappy_already_undone = false;  // Loki protobuf sent with Content-Encoding: snappy
+  FieldMapping mapping;                // bulk, JSON lines
+  std::string default_index;           // bulk: /{index}/_bulk
+};
+
+struct IngestResult {
+  // OK: everything valid is durable. InvalidArgument: the request was refused as a whole (nothing
+  // stored). Other codes: storage failed (nothing acknowledged).
+  Status status;
+  std::vector<BulkItem> bulk_items;  // kEsBulk: one per action, in order
+  OtlpResult otlp;                   // kOtlp*, kJsonLinesLenient: entries rejected one by one
+  size_t entries = 0;                // entries stored
+};
+
+struct IngestServiceOptions {
+  int workers = 1;
+  IngestLimits limits;
+  OtlpOptions otlp;
+  size_t max_decoded_bytes = 256 << 20;  // bounds snappy inside Loki's protobuf push
+};
+
+class IngestService {
+ public:
+  using Done = std::function<void(IngestResult)>;
+
+  IngestService(storage::LogStore& store, const IngestServiceOptions& options,
+                prometheus::Registry& registry, const Clock& clock = Clock::Real());
+  ~IngestService();
+
+  void Start();
+  // Finishes the queued requests, then stops the workers. Later Submits answer Unavailable.
+  void Stop();
+
+  // Thread-safe, never blocks. `done` runs exactly once, on a worker or shard writer thread.
+  void Submit(IngestRequest request, Done done);
+
+  // Applies new limits to requests decoded from now on (config reload).
+  void SetLimits(const IngestLimits& limits);
+
+  // Decodes and stores synchronously on the calling thread (the TCP listener's connections,
+  // tests). `json` is the caller's own parser.
+  void Process(IngestRequest& request, simdjson::ondemand::parser& json, storage::LogBatch& batch,
+               Done done);
+
+ private:
+  struct Job;
+  struct Metrics;
+  void WorkerLoop(size_t index);
+
+  storage::LogStore& store_;
+  const IngestServiceOptions options_;
+  const Clock& clock_;
+  std::shared_ptr<const IngestLimits> limits_;  // swapped atomically on reload
+  std::unique_ptr<Metrics> metrics_;
+  struct Queue;
+  std::unique_ptr<Queue> queue_;
+  std::vector<std::thread> workers_;
+  std::atomic<bool> accepting_{false};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace sluice::pipeline
