@@ -83,11 +83,12 @@ class Parser {
       if (!value.ok()) return Error(value.status().message());
       labels.push_back(storage::Label{std::move(name), std::move(value).value()});
       SkipSpace();
-      if (pos_ < s_.size() && s_[pos_] == ',') {
+      if (pos_ >= s_.size()) return Error("unexpected end of input inside braces");
+      if (s_[pos_] == ',') {
         ++pos_;
         continue;
       }
-      if (pos_ < s_.size() && s_[pos_] == '}') continue;
+      if (s_[pos_] == '}') continue;
       return Error("unexpected character in label set, expected \",\" or \"}\"");
     }
     SkipSpace();

@@ -84,10 +84,13 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
   raw = TrimJsonToken(raw);
   simdjson::ondemand::document doc;
   if (auto e = ctx.json->iterate(PaddedView(raw)).get(doc)) return JsonError(e);
-  simdjson::ondemand::object object;
-  if (doc.get_object().get(object) != simdjson::SUCCESS) {
+  simdjson::ondemand::json_type type;
+  if (auto e = doc.type().get(type)) return JsonError(e);
+  if (type != simdjson::ondemand::json_type::object) {
     return Status::InvalidArgument("expected a JSON object");
   }
+  simdjson::ondemand::object object;
+  if (auto e = doc.get_object().get(object)) return JsonError(e);
   std::string prefix;
   SLUICE_RETURN_IF_ERROR(Flatten(object, prefix, 0));
   if (!AtEnd(doc)) return Status::InvalidArgument("unexpected data after the JSON object");
