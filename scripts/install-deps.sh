@@ -15,8 +15,13 @@ build_packages=(
   libcli11-dev libxxhash-dev libspdlog-dev libfmt-dev zlib1g-dev libconcurrentqueue-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# The real shippers the integration tests drive: rsyslog (with omelasticsearch) from apt, and the
+# libraries syslog-ng needs (syslog-ng itself conflicts with rsyslog, so scripts/fetch-test-shippers.sh
+# unpacks it from its .deb instead of installing it).
 test_packages=(
   clang libclang-rt-14-dev curl python3
+  rsyslog rsyslog-elasticsearch
+  libivykis0 libjson-c5 libnet1 libwrap0 libcurl4 libglib2.0-0
 )
 
 wanted=("${build_packages[@]}")

@@ -12,6 +12,7 @@ quick=0
 [[ ${1:-} == --quick ]] && quick=1
 
 scripts/install-deps.sh --test
+scripts/fetch-test-shippers.sh
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
