@@ -46,9 +46,13 @@ BlockEncoder::~BlockEncoder() { ZSTD_freeCCtx(cctx_); }
 
 Status BlockEncoder::Encode(std::vector<BlockEntry>& entries, std::string* out,
                             BlockHeader* header) {
-  std::stable_sort(entries.begin(), entries.end(), [](const BlockEntry& a, const BlockEntry& b) {
+  auto earlier = [](const BlockEntry& a, const BlockEntry& b) {
     return a.timestamp_ns < b.timestamp_ns;
-  });
+  };
+  // Entries mostly arrive in order; sorting is only needed when some did not.
+  if (!std::is_sorted(entries.begin(), entries.end(), earlier)) {
+    std::stable_sort(entries.begin(), entries.end(), earlier);
+  }
   BlockHeader h;
   h.count = entries.size();
   h.min_ts = entries.front().timestamp_ns;

@@ -186,6 +186,7 @@ Result<size_t> LogShard::Impl::ReplayRecord(uint64_t seq, std::string_view recor
     }
   }
   SLUICE_RETURN_IF_ERROR(reader.status());
+  if (appended > 0) wal_remaining[seq] += static_cast<uint32_t>(appended);
   return appended;
 }
 
@@ -346,6 +347,13 @@ void LogShard::Impl::Commit(std::vector<Submission>& batch) {
       line_bytes += e.line.size();
     }
   }
+  // Entries of one record are consecutive: count them per record, not per entry.
+  for (size_t i = 0; i < entries.size();) {
+    size_t j = i;
+    while (j < entries.size() && entries[j].seq == entries[i].seq) ++j;
+    wal_remaining[entries[i].seq] += static_cast<uint32_t>(j - i);
+    i = j;
+  }
   metrics->streams.Increment(static_cast<double>(created.size()));
   metrics->entries_written.Increment(static_cast<double>(entries.size()));
   metrics->line_bytes_written.Increment(static_cast<double>(line_bytes));
@@ -378,7 +386,6 @@ void LogShard::Impl::AppendToHead(Stream& stream, uint64_t seq, int64_t ts, std:
   } else {
     head.wal_refs.emplace_back(seq, 1);
   }
-  ++wal_remaining[seq];
   size_t after = head.MemoryBytes();
   head_bytes += after - before;
   metrics->head_bytes.Increment(static_cast<double>(after - before));

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "daemon/http/padded_body.h"
 #include "daemon/http/responder.h"
 #include "pipeline/content_decoding.h"
 
@@ -277,7 +278,7 @@ struct HttpServer::Impl {
     }
     conn.idle = false;
 
-    http::request_parser<http::string_body> parser;
+    http::request_parser<PaddedStringBody> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     parser.body_limit(config.max_request_bytes);
     conn.stream.expires_after(config.read_header_timeout);
@@ -319,7 +320,7 @@ struct HttpServer::Impl {
     if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/true);
 
     auto started = Clock::now();
-    http::request<http::string_body> message = parser.release();
+    http::request<PaddedStringBody> message = parser.release();
     HttpRequest request;
     request.received_at = started;
     request.remote_address = conn.remote_address;
@@ -347,16 +348,13 @@ struct HttpServer::Impl {
           keep_alive, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
     }
     if (*encoding == pipeline::ContentEncoding::kIdentity) {
-      request.body = std::move(message.body());
+      request.body = std::move(message.body());  // PaddedStringBody left room for the parsers
       if (request.body.size() > config.max_decoded_bytes) {
         co_return co_await Finish(
             conn,
             HttpResponse::JsonError(413, "bad_data",
                                     "request body exceeds server.max_decoded_bytes"),
             version, false, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
-      }
-      if (request.body.capacity() < request.body.size() + pipeline::kParsePadding) {
-        request.body.reserve(request.body.size() + pipeline::kParsePadding);
       }
     } else {
       Status decoded = pipeline::DecodeContent(*encoding, message.body(), config.max_decoded_bytes,
@@ -479,8 +477,8 @@ struct HttpServer::Impl {
                                Clock::time_point started, uint64_t wire_bytes) {
     keep_alive = keep_alive && !response.close_connection && !draining.load();
     if (response.stream && !head) {
-      co_return co_await FinishStreaming(conn, std::move(response), version, keep_alive,
-                                         route_slot, started, wire_bytes);
+      co_return co_await FinishStreaming(conn, std::move(response), version, keep_alive, route_slot,
+                                         started, wire_bytes);
     }
     http::response<http::string_body> res{static_cast<http::status>(response.status), version};
     for (auto& [name, value] : response.headers.fields()) res.insert(name, value);

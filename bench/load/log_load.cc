@@ -1,0 +1,251 @@
+// log_load: an end-to-end load generator for Sluice's log ingest.
+//
+// K keep-alive connections each send request after request (Loki push JSON, Elasticsearch bulk or
+// JSON lines) built from the loghub lines, for a fixed time, and measure each acknowledgement.
+// With --pid it also reads the daemon's CPU time and peak RSS from /proc, so the report gives
+// daemon CPU-seconds per million lines, the figure that compares across machines.
+//
+//   log_load --target 127.0.0.1:3100 --format loki --connections 4 --batch 1000 --duration 10 --pid
+//   N
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/json_writer.h"
+#include "bench/bench_util.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ProcSample {
+  double cpu_seconds = 0;
+  double peak_rss_bytes = 0;
+};
+
+ProcSample ReadProc(int pid) {
+  ProcSample s;
+  if (pid <= 0) return s;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = content.rfind(')');
+  if (paren != std::string::npos) {
+    std::istringstream fields(content.substr(paren + 2));
+    std::vector<std::string> f;
+    for (std::string t; fields >> t;) f.push_back(t);
+    if (f.size() > 13)
+      s.cpu_seconds =
+          (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream status(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) s.peak_rss_bytes = std::stod(line.substr(6)) * 1024;
+  }
+  return s;
+}
+
+// Request bodies cycling through loghub; each line appears once per cycle with a fresh timestamp.
+std::vector<std::string> BuildBodies(const std::string& format, size_t batch, size_t count) {
+  const auto& lines = sluice::bench::LoghubLines();
+  std::vector<std::string> bodies;
+  size_t next = 0;
+  int64_t ts = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  for (size_t b = 0; b < count; ++b) {
+    std::string body;
+    if (format == "loki") {
+      // One stream per loghub system, as an agent tailing 16 files would send.
+      std::vector<std::string> streams(16);
+      for (size_t i = 0; i < batch; ++i, ++next) {
+        size_t line = next % lines.size();
+        std::string& s = streams[line / 2000 % 16];
+        s += s.empty() ? "" : ",";
+        s += fmt::format("[\"{}\",\"", ts++);
+        sluice::JsonWriter::AppendEscaped(&s, lines[line]);
+        s += "\"]";
+      }
+      body = R"({"streams":[)";
+      bool first = true;
+      for (size_t s = 0; s < streams.size(); ++s) {
+        if (streams[s].empty()) continue;
+        body += first ? "" : ",";
+        first = false;
+        body += fmt::format(R"({{"stream":{{"job":"load","system":"s{}"}},"values":[{}]}})", s,
+                            streams[s]);
+      }
+      body += "]}";
+    } else {
+      for (size_t i = 0; i < batch; ++i, ++next) {
+        size_t line = next % lines.size();
+        if (format == "bulk") body += "{\"create\":{\"_index\":\"load\"}}\n";
+        body +=
+            fmt::format(R"({{"@timestamp":{},"system":"s{}","message":")", ts++, line / 2000 % 16);
+        sluice::JsonWriter::AppendEscaped(&body, lines[line]);
+        body += "\"}\n";
+      }
+    }
+    bodies.push_back(std::move(body));
+  }
+  return bodies;
+}
+
+int Connect(const std::string& host, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Reads one response; returns its status (0 on error). Bodies are small: read until complete.
+int ReadResponse(int fd, std::string& buffer) {
+  while (true) {
+    size_t header_end = buffer.find("\r\n\r\n");
+    if (header_end != std::string::npos) {
+      int status = std::atoi(buffer.c_str() + 9);
+      size_t length = 0;
+      std::string lower = buffer.substr(0, header_end);
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      size_t cl = lower.find("content-length:");
+      if (cl != std::string::npos) length = std::stoul(lower.substr(cl + 15));
+      if (buffer.size() >= header_end + 4 + length) {
+        buffer.erase(0, header_end + 4 + length);
+        return status;
+      }
+    }
+    char chunk[65536];
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return 0;
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sluice log ingest load generator"};
+  std::string target = "127.0.0.1:3100";
+  std::string format = "loki";
+  int connections = 4;
+  size_t batch = 1000;
+  double duration = 10;
+  int pid = 0;
+  app.add_option("--target", target, "host:port of sluice");
+  app.add_option("--format", format, "loki | bulk | jsonline")
+      ->check(CLI::IsMember({"loki", "bulk", "jsonline"}));
+  app.add_option("--connections", connections, "keep-alive connections, one thread each");
+  app.add_option("--batch", batch, "lines per request");
+  app.add_option("--duration", duration, "seconds of load");
+  app.add_option("--pid", pid, "sluice's pid, for its CPU time and peak RSS");
+  CLI11_PARSE(app, argc, argv);
+
+  std::string host = target.substr(0, target.rfind(':'));
+  int port = std::stoi(target.substr(target.rfind(':') + 1));
+  std::string path = format == "loki"   ? "/loki/api/v1/push"
+                     : format == "bulk" ? "/_bulk"
+                                        : "/insert/jsonline";
+  std::string content_type = format == "loki" ? "application/json" : "application/x-ndjson";
+  auto bodies = BuildBodies(format, batch, 64);
+  double body_bytes = 0;
+  for (const auto& b : bodies) body_bytes += static_cast<double>(b.size());
+  double mean_body = body_bytes / static_cast<double>(bodies.size());
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> acked_lines{0}, failed{0}, requests{0};
+  std::mutex latency_mu;
+  std::vector<double> latencies;
+  ProcSample before = ReadProc(pid);
+  auto started = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<double> mine;
+      int fd = Connect(host, port);
+      std::string buffer;
+      size_t i = static_cast<size_t>(c);
+      while (!stop.load() && fd >= 0) {
+        const std::string& body = bodies[i++ % bodies.size()];
+        std::string request = fmt::format(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", path,
+            target, content_type, body.size());
+        auto t0 = Clock::now();
+        if (!SendAll(fd, request) || !SendAll(fd, body)) break;
+        int status = ReadResponse(fd, buffer);
+        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        ++requests;
+        if (status >= 200 && status < 300) {
+          acked_lines += batch;
+        } else {
+          ++failed;
+          if (status == 0) break;
+        }
+      }
+      if (fd >= 0) ::close(fd);
+      std::lock_guard lock(latency_mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(duration));
+  stop = true;
+  for (auto& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  ProcSample after = ReadProc(pid);
+
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    if (latencies.empty()) return 0.0;
+    return latencies[std::min(latencies.size() - 1,
+                              static_cast<size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  double lines = static_cast<double>(acked_lines.load());
+  std::cout << fmt::format("format={} connections={} batch={} duration={:.1f}s\n", format,
+                           connections, batch, elapsed);
+  std::cout << fmt::format(
+      "acknowledged_lines={:.0f} lines_per_s={:.0f} MB_per_s={:.1f} failed_requests={}\n", lines,
+      lines / elapsed, static_cast<double>(requests.load()) * mean_body / elapsed / 1e6,
+      failed.load());
+  std::cout << fmt::format("ack_latency_ms p50={:.2f} p99={:.2f} max={:.2f}\n", pct(0.5), pct(0.99),
+                           latencies.empty() ? 0.0 : latencies.back());
+  if (pid > 0) {
+    double cpu = after.cpu_seconds - before.cpu_seconds;
+    std::cout << fmt::format(
+        "daemon_cpu_s={:.2f} daemon_cpu_s_per_Mlines={:.3f} daemon_cores_busy={:.2f} "
+        "peak_rss_MB={:.0f}\n",
+        cpu, lines > 0 ? cpu / lines * 1e6 : 0.0, cpu / elapsed, after.peak_rss_bytes / 1e6);
+  }
+  return failed.load() == 0 ? 0 : 1;
+}

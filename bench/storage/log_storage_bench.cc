@@ -1,0 +1,133 @@
+// The storage side of the write path: block encoding (the compression that decides bytes on disk)
+// and a whole shard write through the WAL, on the loghub lines.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <prometheus/registry.h>
+
+#include <filesystem>
+#include <future>
+
+#include "bench/bench_util.h"
+#include "storage/log_block.h"
+#include "storage/log_store.h"
+
+namespace sluice::storage {
+namespace {
+
+// One block per loghub system (its 2,000 lines), as per-stream blocks hold them.
+std::vector<std::vector<BlockEntry>> SystemBlocks() {
+  const auto& lines = bench::LoghubLines();
+  std::vector<std::vector<BlockEntry>> blocks;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i % 2000 == 0) blocks.emplace_back();
+    // One entry per millisecond, as a busy stream would have them.
+    blocks.back().push_back(
+        BlockEntry{1'700'000'000'000'000'000 + static_cast<int64_t>(i) * 1'000'000, lines[i], ""});
+  }
+  return blocks;
+}
+
+void BM_BlockEncode(benchmark::State& state) {
+  BlockEncoder encoder(static_cast<int>(state.range(0)));
+  auto blocks = SystemBlocks();
+  std::string out;
+  BlockHeader header;
+  size_t stored = 0, line_bytes = 0, lines = 0;
+  for (auto& b : blocks) {
+    if (!encoder.Encode(b, &out, &header).ok()) {
+      state.SkipWithError("encoding failed");
+      return;
+    }
+    auto decoded = DecodedBlock::Decode(out);
+    if (!decoded.ok() || decoded->size() != b.size() || decoded->line(7) != b[7].line) {
+      state.SkipWithError("blocks do not round-trip");
+      return;
+    }
+    stored += out.size();
+    line_bytes += header.line_bytes;
+    lines += b.size();
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    Status s = encoder.Encode(blocks[i++ % blocks.size()], &out, &header);
+    benchmark::DoNotOptimize(s);
+  }
+  bench::ReportCpuPerMillionLines(state,
+                                  static_cast<double>(lines) / static_cast<double>(blocks.size()));
+  state.counters["bytes_per_line"] = static_cast<double>(stored) / static_cast<double>(lines);
+  state.counters["ratio"] = static_cast<double>(line_bytes) / static_cast<double>(stored);
+}
+BENCHMARK(BM_BlockEncode)->Arg(1)->Arg(3)->Arg(6)->Arg(9);
+
+void BM_BlockDecode(benchmark::State& state) {
+  BlockEncoder encoder(3);
+  auto blocks = SystemBlocks();
+  std::vector<std::string> encoded;
+  size_t line_bytes = 0;
+  for (auto& b : blocks) {
+    BlockHeader header;
+    encoded.emplace_back();
+    (void)encoder.Encode(b, &encoded.back(), &header);
+    line_bytes += header.line_bytes;
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    auto d = DecodedBlock::Decode(encoded[i++ % encoded.size()]);
+    benchmark::DoNotOptimize(d);
+  }
+  bench::ReportCpuPerGB(state,
+                        static_cast<double>(line_bytes) / static_cast<double>(encoded.size()));
+}
+BENCHMARK(BM_BlockDecode);
+
+// LogStore::Write of 1,000-line batches to one shard, acknowledged after the WAL write.
+void BM_ShardWrite(benchmark::State& state) {
+  auto durability = static_cast<Durability>(state.range(0));
+  std::string dir =
+      fmt::format("{}/sluice-bench-{}", std::filesystem::temp_directory_path().string(), getpid());
+  std::filesystem::remove_all(dir);
+  {
+    auto shards = ShardSet::Open({.data_dir = dir, .shards = 1});
+    if (!shards.ok()) {
+      state.SkipWithError(shards.status().message().c_str());
+      return;
+    }
+    prometheus::Registry registry;
+    LogShardOptions options;
+    options.durability = durability;
+    LogStore store(**shards, options, registry);
+    (void)store.Recover();
+    store.Start();
+    const auto& lines = bench::LoghubLines();
+    std::vector<LogBatch> batches;
+    for (size_t offset = 0; offset < lines.size(); offset += 1000) {
+      batches.emplace_back("bench");
+      for (size_t i = 0; i < 1000; ++i) {
+        uint32_t s =
+            batches.back().AddStream({{"system", std::to_string(((offset + i) / 2000) % 16)}});
+        batches.back().AddEntry(s, 1'700'000'000'000'000'000 + static_cast<int64_t>(offset + i),
+                                lines[(offset + i) % lines.size()]);
+      }
+    }
+    size_t i = 0;
+    for (auto _ : state) {
+      std::promise<Status> done;
+      store.Write(batches[i++ % batches.size()], [&](const Status& s) { done.set_value(s); });
+      if (!done.get_future().get().ok()) {
+        state.SkipWithError("write failed");
+        break;
+      }
+    }
+    store.Stop();
+    (void)(*shards)->Close();
+  }
+  std::filesystem::remove_all(dir);
+  bench::ReportCpuPerMillionLines(state, 1000);
+}
+BENCHMARK(BM_ShardWrite)
+    ->Arg(static_cast<int>(Durability::kNever))
+    ->Arg(static_cast<int>(Durability::kInterval))
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace sluice::storage
