@@ -61,15 +61,22 @@ ProcSample ReadProc(int pid) {
 }
 
 // Request bodies cycling through loghub; each line appears once per cycle with a fresh timestamp.
-std::vector<std::string> BuildBodies(const std::string& format, size_t batch, size_t count) {
+struct Body {
+  std::string text;
+  size_t lines = 0;
+};
+
+// `max_lines` > 0 stops after that many lines (the last body may be shorter).
+std::vector<Body> BuildBodies(const std::string& format, size_t batch, size_t count, size_t max_lines) {
   const auto& lines = sluice::bench::LoghubLines();
-  std::vector<std::string> bodies;
+  std::vector<Body> bodies;
   size_t next = 0;
   int64_t ts = std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
   for (size_t b = 0; b < count; ++b) {
     std::string body;
+    if (max_lines > 0) batch = std::min(batch, max_lines - next);
     if (format == "loki") {
       // One stream per loghub system, as an agent tailing 16 files would send.
       std::vector<std::string> streams(16);
@@ -101,7 +108,7 @@ std::vector<std::string> BuildBodies(const std::string& format, size_t batch, si
         body += "\"}\n";
       }
     }
-    bodies.push_back(std::move(body));
+    bodies.push_back(Body{std::move(body), batch});
   }
   return bodies;
 }
@@ -164,7 +171,9 @@ int main(int argc, char** argv) {
   size_t batch = 1000;
   double duration = 10;
   int pid = 0;
+  bool once = false;
   app.add_option("--target", target, "host:port of sluice");
+  app.add_flag("--once", once, "send every loghub line exactly once, on one connection, then stop");
   app.add_option("--format", format, "loki | bulk | jsonline")
       ->check(CLI::IsMember({"loki", "bulk", "jsonline"}));
   app.add_option("--connections", connections, "keep-alive connections, one thread each");
@@ -179,9 +188,12 @@ int main(int argc, char** argv) {
                      : format == "bulk" ? "/_bulk"
                                         : "/insert/jsonline";
   std::string content_type = format == "loki" ? "application/json" : "application/x-ndjson";
-  auto bodies = BuildBodies(format, batch, 64);
+  const size_t total_lines = sluice::bench::LoghubLines().size();
+  std::vector<Body> bodies =
+      once ? BuildBodies(format, batch, (total_lines + batch - 1) / batch, total_lines) : BuildBodies(format, batch, 64, 0);
+  if (once) connections = 1;
   double body_bytes = 0;
-  for (const auto& b : bodies) body_bytes += static_cast<double>(b.size());
+  for (const auto& b : bodies) body_bytes += static_cast<double>(b.text.size());
   double mean_body = body_bytes / static_cast<double>(bodies.size());
 
   std::atomic<bool> stop{false};
@@ -197,18 +209,18 @@ int main(int argc, char** argv) {
       int fd = Connect(host, port);
       std::string buffer;
       size_t i = static_cast<size_t>(c);
-      while (!stop.load() && fd >= 0) {
-        const std::string& body = bodies[i++ % bodies.size()];
+      while (!stop.load() && fd >= 0 && !(once && i >= bodies.size())) {
+        const Body& body = bodies[i++ % bodies.size()];
         std::string request = fmt::format(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", path,
-            target, content_type, body.size());
+            target, content_type, body.text.size());
         auto t0 = Clock::now();
-        if (!SendAll(fd, request) || !SendAll(fd, body)) break;
+        if (!SendAll(fd, request) || !SendAll(fd, body.text)) break;
         int status = ReadResponse(fd, buffer);
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         ++requests;
         if (status >= 200 && status < 300) {
-          acked_lines += batch;
+          acked_lines += body.lines;
         } else {
           ++failed;
           if (status == 0) break;
@@ -219,8 +231,10 @@ int main(int argc, char** argv) {
       latencies.insert(latencies.end(), mine.begin(), mine.end());
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(duration));
-  stop = true;
+  if (!once) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(duration));
+    stop = true;
+  }
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
   ProcSample after = ReadProc(pid);
