@@ -4,7 +4,7 @@ target_compile_options(sluice_warnings INTERFACE -Wall -Wextra -Wpedantic -Wnon-
                                                  -Woverloaded-virtual -Wimplicit-fallthrough
                                                  # GCC 12 reports false positives inside libstdc++'s
                                                  # string concatenation at -O3 (GCC bug 105329).
-                                                 -Wno-restrict)
+                                                 $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 if(SLUICE_WERROR)
   target_compile_options(sluice_warnings INTERFACE -Werror)
 endif()

@@ -1,9 +1,9 @@
 #include "query/time_params.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "pipeline/timestamp_parser.h"
 
@@ -19,12 +19,17 @@ Result<int64_t> ParseQueryTime(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec == std::errc() && end == text.data() + text.size()) {
       size_t digits = text.size() - (text[0] == '-' ? 1 : 0);
-      return digits <= 10 ? v * 1'000'000'000 : v;
+      if (digits > 10) return v;
+      if (v > 9'223'372'035 || v < -9'223'372'035) {
+        return Status::InvalidArgument(fmt::format("timestamp \"{}\" is out of range", text));
+      }
+      return v * 1'000'000'000;
     }
   }
   double seconds = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds)) {
+  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) &&
+      std::fabs(seconds) < 9.2e9) {
     return static_cast<int64_t>(std::llround(seconds * 1e9));
   }
   Result<int64_t> rfc = pipeline::ParseTimestamp(text, pipeline::IntegerUnit::kNanoseconds);

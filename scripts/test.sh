@@ -3,8 +3,8 @@
 # warnings as errors, runs the whole test suite through CTest, then builds the unit tests with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs them again.
 #
-#   scripts/test.sh           everything
-#   scripts/test.sh --quick   skip the sanitizer pass
+#   scripts/test.sh           everything, including each libFuzzer target for 15 s
+#   scripts/test.sh --quick   skip the sanitizer and fuzzing passes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,9 @@ if ((quick == 0)); then
   step "unit tests under ASan + UBSan"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   (cd build-asan && ctest --output-on-failure --timeout 300 -j2 -L unit)
+
+  step "fuzzing every decoder (libFuzzer, clang, ASan + UBSan)"
+  scripts/fuzz.sh "${SLUICE_FUZZ_SECONDS:-15}"
 fi
 
 step "all tests passed"

@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "base/coding.h"
 
@@ -31,6 +32,12 @@ Status ReadBlockHeader(std::string_view block, BlockHeader* header, std::string_
     return Corrupt("truncated header");
   }
   header->min_ts = ZigZagDecode(min_zz);
+  // INT64_MAX - min_ts, computed in unsigned arithmetic (it exceeds INT64_MAX when min_ts < 0).
+  uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                  static_cast<uint64_t>(header->min_ts);
+  if (span > room) {
+    return Corrupt("time span out of range");
+  }
   header->max_ts = header->min_ts + static_cast<int64_t>(span);
   header->has_metadata = (static_cast<uint8_t>(block[0]) & kHasMetadata) != 0;
   block.remove_prefix(1);
@@ -108,10 +115,30 @@ Result<DecodedBlock> DecodedBlock::Decode(std::string_view block) {
   if (h.payload_size > (uint64_t{1} << 32) || h.count > h.payload_size / 2) {
     return Corrupt("implausible sizes");
   }
-  d.payload_.resize(h.payload_size);
-  size_t n = ZSTD_decompressDCtx(dctx.get(), d.payload_.data(), d.payload_.size(),
-                                 compressed.data(), compressed.size());
-  if (ZSTD_isError(n) || n != h.payload_size) return Corrupt("payload does not decompress");
+  // The frame must say the same size as the header; memory then grows only with data that really
+  // decompresses, so a damaged header cannot make us allocate gigabytes.
+  if (ZSTD_getFrameContentSize(compressed.data(), compressed.size()) != h.payload_size) {
+    return Corrupt("payload size does not match its frame");
+  }
+  ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  d.payload_.resize(std::min<uint64_t>(h.payload_size, 4 << 20));
+  size_t produced = 0;
+  while (true) {
+    ZSTD_outBuffer output{d.payload_.data(), d.payload_.size(), produced};
+    size_t ret = ZSTD_decompressStream(dctx.get(), &output, &input);
+    if (ZSTD_isError(ret)) return Corrupt("payload does not decompress");
+    produced = output.pos;
+    if (ret == 0) break;
+    if (produced == d.payload_.size()) {
+      if (produced >= h.payload_size) return Corrupt("payload longer than its header says");
+      d.payload_.resize(std::min<uint64_t>(h.payload_size, produced * 2));
+    } else if (input.pos == input.size) {
+      return Corrupt("payload is truncated");
+    }
+  }
+  if (produced != h.payload_size || input.pos != input.size)
+    return Corrupt("payload does not decompress");
 
   std::string_view in(d.payload_);
   d.timestamps_.resize(h.count);
@@ -119,6 +146,9 @@ Result<DecodedBlock> DecodedBlock::Decode(std::string_view block) {
   for (uint64_t i = 0; i < h.count; ++i) {
     uint64_t delta = 0;
     if (!GetVarint(in, &delta)) return Corrupt("truncated timestamps");
+    if (delta > static_cast<uint64_t>(h.max_ts) - static_cast<uint64_t>(ts)) {
+      return Corrupt("timestamp beyond the block's end");
+    }
     ts += static_cast<int64_t>(delta);
     d.timestamps_[i] = ts;
   }

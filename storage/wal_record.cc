@@ -75,7 +75,9 @@ bool WalRecordReader::NextEntry(int64_t* ts_ns, std::string_view* line,
       !GetLengthPrefixed(in_, metadata)) {
     return Fail();
   }
-  previous_ts_ += ZigZagDecode(delta);
+  // Unsigned addition: a damaged record may overflow, which must not be undefined behaviour.
+  previous_ts_ = static_cast<int64_t>(static_cast<uint64_t>(previous_ts_) +
+                                      static_cast<uint64_t>(ZigZagDecode(delta)));
   *ts_ns = previous_ts_;
   return true;
 }

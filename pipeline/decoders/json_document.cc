@@ -95,7 +95,8 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
   SLUICE_RETURN_IF_ERROR(Flatten(object, prefix, 0));
   if (!AtEnd(doc)) return Status::InvalidArgument("unexpected data after the JSON object");
 
-  auto take = [&](const std::vector<std::string>& names, bool need_value) -> std::optional<std::string> {
+  auto take = [&](const std::vector<std::string>& names,
+                  bool need_value) -> std::optional<std::string> {
     for (const std::string& name : names) {
       for (auto it = fields_.begin(); it != fields_.end(); ++it) {
         if (it->first != name || (need_value && it->second.empty())) continue;
@@ -145,10 +146,11 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
   storage::MetadataEncoder metadata;
   int pairs = 0;
   if (message) {
-    std::erase_if(fields_, [&](const auto& f) { return FieldMatches(mapping.ignore_fields, f.first); });
-    for (const auto& [name, value] : mapping.extra_fields) {
-      std::erase_if(fields_, [&](const auto& f) { return f.first == name; });
-      fields_.emplace_back(name, value);
+    std::erase_if(fields_,
+                  [&](const auto& f) { return FieldMatches(mapping.ignore_fields, f.first); });
+    for (const auto& extra : mapping.extra_fields) {
+      std::erase_if(fields_, [&](const auto& f) { return f.first == extra.first; });
+      fields_.emplace_back(extra.first, extra.second);
     }
     for (const auto& [name, value] : fields_) {
       metadata.Add(SanitizeLabelName(name), value);

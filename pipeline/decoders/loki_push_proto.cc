@@ -26,7 +26,8 @@ Status DecodeLokiPushProto(std::string_view body, bool already_uncompressed, siz
   auto* request = google::protobuf::Arena::CreateMessage<logproto::PushRequest>(&arena);
   if (message.size() > static_cast<size_t>(INT32_MAX) ||
       !request->ParseFromArray(message.data(), static_cast<int>(message.size()))) {
-    return Status::InvalidArgument("malformed protobuf push body (expected a logproto.PushRequest)");
+    return Status::InvalidArgument(
+        "malformed protobuf push body (expected a logproto.PushRequest)");
   }
   storage::MetadataEncoder metadata;
   for (int s = 0; s < request->streams_size(); ++s) {
@@ -56,7 +57,15 @@ Status DecodeLokiPushProto(std::string_view body, bool already_uncompressed, siz
       if (!meta_ok.ok()) return meta_ok.WithContext(fmt::format("{}.entries[{}]", where, e));
       int64_t ts = ctx.now_ns;
       if (entry.has_timestamp()) {
-        ts = entry.timestamp().seconds() * 1'000'000'000 + entry.timestamp().nanos();
+        int64_t seconds = entry.timestamp().seconds();
+        int32_t nanos = entry.timestamp().nanos();
+        // Unix nanoseconds in an int64 span the years 1678 to 2262.
+        if (seconds < -9'223'372'035 || seconds > 9'223'372'035 || nanos < 0 ||
+            nanos > 999'999'999) {
+          return Status::InvalidArgument(
+              fmt::format("{}.entries[{}]: timestamp out of range", where, e));
+        }
+        ts = seconds * 1'000'000'000 + nanos;
       }
       batch->AddEntry(index, ts, line, encoded);
     }
