@@ -1,8 +1,8 @@
 #include "pipeline/stream_validation.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace sluice::pipeline {
 
@@ -40,8 +40,9 @@ Status ValidateStreamLabels(Labels& labels, const IngestLimits& limits) {
                       storage::LabelsToString(labels), l.value));
     }
     if (!storage::IsValidUtf8(l.value)) {
-      return Status::InvalidArgument(fmt::format("stream '{}' has label value that is not valid UTF-8: {}",
-                                                 storage::LabelsToString(labels), l.name));
+      return Status::InvalidArgument(
+          fmt::format("stream '{}' has label value that is not valid UTF-8: {}",
+                      storage::LabelsToString(labels), l.name));
     }
     if (i > 0 && labels[i - 1].name == l.name) {
       return Status::InvalidArgument(fmt::format("stream '{}' has duplicate label name: '{}'",
@@ -66,18 +67,24 @@ Status CheckLine(std::string_view& line, const Labels& stream, const IngestLimit
 Status CheckMetadata(std::string_view encoded, int entries, const Labels& stream,
                      const IngestLimits& limits) {
   if (entries > limits.max_metadata_entries) {
-    return Status::InvalidArgument(fmt::format(
-        "stream '{}' has too many structured metadata labels: '{}', limit: '{}' "
-        "(limits.max_metadata_entries)",
-        storage::LabelsToString(stream), entries, limits.max_metadata_entries));
+    return Status::InvalidArgument(
+        fmt::format("stream '{}' has too many structured metadata labels: '{}', limit: '{}' "
+                    "(limits.max_metadata_entries)",
+                    storage::LabelsToString(stream), entries, limits.max_metadata_entries));
   }
   if (encoded.size() > limits.max_metadata_bytes) {
-    return Status::InvalidArgument(fmt::format(
-        "stream '{}' has structured metadata too large: '{}' bytes, limit: '{}' bytes "
-        "(limits.max_metadata_bytes)",
-        storage::LabelsToString(stream), encoded.size(), limits.max_metadata_bytes));
+    return Status::InvalidArgument(
+        fmt::format("stream '{}' has structured metadata too large: '{}' bytes, limit: '{}' bytes "
+                    "(limits.max_metadata_bytes)",
+                    storage::LabelsToString(stream), encoded.size(), limits.max_metadata_bytes));
   }
   return Status::Ok();
+}
+
+std::string_view SanitizeLabelName(std::string_view name, std::string* out) {
+  if (storage::IsValidLabelName(name)) return name;
+  *out = SanitizeLabelName(name);
+  return *out;
 }
 
 std::string SanitizeLabelName(std::string_view name) {
@@ -85,7 +92,8 @@ std::string SanitizeLabelName(std::string_view name) {
   out.reserve(name.size() + 1);
   if (!name.empty() && name[0] >= '0' && name[0] <= '9') out.push_back('_');
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out.push_back(ok ? c : '_');
   }
   return out;

@@ -26,5 +26,7 @@ Status CheckMetadata(std::string_view encoded, int entries, const storage::Label
 // A field name made into a valid label name: characters outside [a-zA-Z0-9_] become '_' and a
 // leading digit gets a '_' in front ("log.file.path" -> "log_file_path").
 std::string SanitizeLabelName(std::string_view name);
+// The same into `out` (reused); returns `name` itself when it is already valid.
+std::string_view SanitizeLabelName(std::string_view name, std::string* out);
 
 }  // namespace sluice::pipeline

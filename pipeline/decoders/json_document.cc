@@ -18,16 +18,36 @@ Status JsonError(simdjson::error_code e) {
 
 }  // namespace
 
-Status JsonDocumentDecoder::Flatten(simdjson::ondemand::object object, std::string& prefix,
-                                    int depth) {
+void JsonDocumentDecoder::AddField(std::string_view value) {
+  Field f;
+  f.name_offset = static_cast<uint32_t>(names_.size());
+  f.name_size = static_cast<uint32_t>(prefix_.size());
+  names_.append(prefix_);
+  f.value = value;
+  fields_.push_back(f);
+}
+
+JsonDocumentDecoder::Field* JsonDocumentDecoder::Take(const std::vector<std::string>& names,
+                                                      bool need_value) {
+  for (const std::string& name : names) {
+    for (Field& f : fields_) {
+      if (f.taken || NameOf(f) != name || (need_value && f.value.empty())) continue;
+      f.taken = true;
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+Status JsonDocumentDecoder::Flatten(simdjson::ondemand::object object, int depth) {
   if (depth > kMaxDepth) return Status::InvalidArgument("JSON nested too deeply");
-  size_t base = prefix.size();
+  size_t base = prefix_.size();
   for (auto field : object) {
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return JsonError(e);
-    prefix.resize(base);
-    if (base > 0) prefix.push_back('.');
-    prefix.append(key);
+    prefix_.resize(base);
+    if (base > 0) prefix_.push_back('.');
+    prefix_.append(key);
     simdjson::ondemand::value value;
     if (auto e = field.value().get(value)) return JsonError(e);
     simdjson::ondemand::json_type type;
@@ -36,7 +56,7 @@ Status JsonDocumentDecoder::Flatten(simdjson::ondemand::object object, std::stri
       case simdjson::ondemand::json_type::object: {
         simdjson::ondemand::object inner;
         if (auto e = value.get_object().get(inner)) return JsonError(e);
-        SLUICE_RETURN_IF_ERROR(Flatten(inner, prefix, depth + 1));
+        SLUICE_RETURN_IF_ERROR(Flatten(inner, depth + 1));
         break;
       }
       case simdjson::ondemand::json_type::array: {
@@ -44,13 +64,13 @@ Status JsonDocumentDecoder::Flatten(simdjson::ondemand::object object, std::stri
         std::string_view raw;
         if (auto e = value.get_array().get(array)) return JsonError(e);
         if (auto e = array.raw_json().get(raw)) return JsonError(e);
-        fields_.emplace_back(prefix, TrimJsonToken(raw));
+        AddField(TrimJsonToken(raw));
         break;
       }
       case simdjson::ondemand::json_type::string: {
         std::string_view s;
         if (auto e = value.get_string().get(s)) return JsonError(e);
-        if (!s.empty()) fields_.emplace_back(prefix, s);
+        if (!s.empty()) AddField(s);
         break;
       }
       case simdjson::ondemand::json_type::null: {
@@ -69,11 +89,11 @@ Status JsonDocumentDecoder::Flatten(simdjson::ondemand::object object, std::stri
           simdjson::ondemand::number n;
           if (auto e = value.get_number().get(n)) return JsonError(e);
         }
-        fields_.emplace_back(prefix, raw);
+        AddField(raw);
       }
     }
   }
-  prefix.resize(base);
+  prefix_.resize(base);
   return Status::Ok();
 }
 
@@ -81,6 +101,8 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
                                 const storage::Labels& default_labels, const DecodeContext& ctx,
                                 storage::LogBatch* batch) {
   fields_.clear();
+  names_.clear();
+  prefix_.clear();
   raw = TrimJsonToken(raw);
   simdjson::ondemand::document doc;
   if (auto e = ctx.json->iterate(PaddedView(raw)).get(doc)) return JsonError(e);
@@ -91,37 +113,23 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
   }
   simdjson::ondemand::object object;
   if (auto e = doc.get_object().get(object)) return JsonError(e);
-  std::string prefix;
-  SLUICE_RETURN_IF_ERROR(Flatten(object, prefix, 0));
+  SLUICE_RETURN_IF_ERROR(Flatten(object, 0));
   if (!AtEnd(doc)) return Status::InvalidArgument("unexpected data after the JSON object");
 
-  auto take = [&](const std::vector<std::string>& names,
-                  bool need_value) -> std::optional<std::string> {
-    for (const std::string& name : names) {
-      for (auto it = fields_.begin(); it != fields_.end(); ++it) {
-        if (it->first != name || (need_value && it->second.empty())) continue;
-        std::string value = std::move(it->second);
-        fields_.erase(it);
-        return value;
-      }
-    }
-    return std::nullopt;
-  };
-
   int64_t ts = ctx.now_ns;
-  if (std::optional<std::string> t = take(mapping.time_fields, false)) {
-    if (!t->empty() && *t != "0") {
-      Result<int64_t> parsed = ParseTimestamp(*t);
-      if (!parsed.ok()) return parsed.status();
-      ts = *parsed;
-    }
+  if (Field* t = Take(mapping.time_fields, false);
+      t != nullptr && !t->value.empty() && t->value != "0") {
+    Result<int64_t> parsed = ParseTimestamp(t->value);
+    if (!parsed.ok()) return parsed.status();
+    ts = *parsed;
   }
 
   storage::Labels labels;
   if (mapping.stream_fields.empty()) {
     // A "_stream" field written as {a="b"} (VictoriaLogs' and Sluice's export) names the stream.
-    if (std::optional<std::string> stream = take({std::string("_stream")}, true)) {
-      Result<storage::Labels> parsed = ParseLabelString(*stream);
+    static const std::vector<std::string> kStreamField{"_stream"};
+    if (Field* stream = Take(kStreamField, true)) {
+      Result<storage::Labels> parsed = ParseLabelString(stream->value);
       if (!parsed.ok()) return parsed.status().WithContext("_stream");
       labels = std::move(parsed).value();
     } else {
@@ -129,42 +137,52 @@ Status JsonDocumentDecoder::Add(std::string_view raw, const FieldMapping& mappin
     }
   } else {
     for (const std::string& name : mapping.stream_fields) {
-      for (auto it = fields_.begin(); it != fields_.end(); ++it) {
-        if (it->first != name) continue;
-        labels.push_back(storage::Label{SanitizeLabelName(name), std::move(it->second)});
-        fields_.erase(it);
-        break;
+      std::vector<std::string> one{name};
+      if (Field* f = Take(one, false)) {
+        labels.push_back(storage::Label{SanitizeLabelName(name), std::string(f->value)});
       }
     }
   }
-  SLUICE_RETURN_IF_ERROR(ValidateStreamLabels(labels, *ctx.limits));
+  // Most documents of a request share their stream: skip validation and fingerprinting then.
+  bool same_stream = last_batch_ == batch && batch->streams().size() == last_batch_streams_ &&
+                     labels == last_labels_ && !last_labels_.empty();
+  storage::Labels as_sent;
+  if (!same_stream) {
+    as_sent = labels;
+    SLUICE_RETURN_IF_ERROR(ValidateStreamLabels(labels, *ctx.limits));
+  } else {
+    labels = batch->streams()[last_stream_].labels;
+  }
 
-  std::optional<std::string> message = take(mapping.msg_fields, true);
-  std::string_view line = message ? std::string_view(*message) : raw;
+  Field* message = Take(mapping.msg_fields, true);
+  std::string_view line = message != nullptr ? message->value : raw;
   SLUICE_RETURN_IF_ERROR(CheckLine(line, labels, *ctx.limits));
 
-  storage::MetadataEncoder metadata;
+  metadata_.Clear();
   int pairs = 0;
-  if (message) {
-    std::erase_if(fields_,
-                  [&](const auto& f) { return FieldMatches(mapping.ignore_fields, f.first); });
-    for (const auto& extra : mapping.extra_fields) {
-      std::erase_if(fields_, [&](const auto& f) { return f.first == extra.first; });
-      fields_.emplace_back(extra.first, extra.second);
-    }
-    for (const auto& [name, value] : fields_) {
-      metadata.Add(SanitizeLabelName(name), value);
-      ++pairs;
-    }
-  } else {
-    for (const auto& [name, value] : mapping.extra_fields) {
-      metadata.Add(SanitizeLabelName(name), value);
-      ++pairs;
+  auto add = [&](std::string_view name, std::string_view value) {
+    metadata_.Add(SanitizeLabelName(name, &sanitized_), value);
+    ++pairs;
+  };
+  if (message != nullptr) {
+    for (const Field& f : fields_) {
+      std::string_view name = NameOf(f);
+      if (f.taken || FieldMatches(mapping.ignore_fields, name)) continue;
+      bool overridden = std::any_of(mapping.extra_fields.begin(), mapping.extra_fields.end(),
+                                    [&](const auto& extra) { return extra.first == name; });
+      if (!overridden) add(name, f.value);
     }
   }
-  std::string encoded = metadata.Finish();
+  for (const auto& extra : mapping.extra_fields) add(extra.first, extra.second);
+  std::string encoded = metadata_.Finish();
   SLUICE_RETURN_IF_ERROR(CheckMetadata(encoded, pairs, labels, *ctx.limits));
-  uint32_t stream = batch->AddStream(std::move(labels));
+  uint32_t stream = same_stream ? last_stream_ : batch->AddStream(std::move(labels));
+  if (!same_stream) {
+    last_labels_ = std::move(as_sent);
+    last_batch_ = batch;
+    last_stream_ = stream;
+    last_batch_streams_ = batch->streams().size();
+  }
   batch->AddEntry(stream, ts, line, encoded);
   return Status::Ok();
 }

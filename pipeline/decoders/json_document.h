@@ -16,9 +16,12 @@
 #include "pipeline/decoders/decode_context.h"
 #include "pipeline/field_mapping.h"
 #include "storage/log_batch.h"
+#include "storage/metadata_codec.h"
 
 namespace sluice::pipeline {
 
+// Reuse one decoder for many documents: its buffers keep their capacity, so the steady state
+// allocates nothing per field.
 class JsonDocumentDecoder {
  public:
   // `raw` is the document's bytes; the buffer behind it must be padded (see PaddedView).
@@ -27,9 +30,32 @@ class JsonDocumentDecoder {
              storage::LogBatch* batch);
 
  private:
-  Status Flatten(simdjson::ondemand::object object, std::string& prefix, int depth);
+  struct Field {
+    uint32_t name_offset;  // into names_ (flattened names are built there)
+    uint32_t name_size;
+    std::string_view value;  // into the document or the parser's string buffer: valid until the
+                             // next document
+    bool taken = false;      // used as message, time or stream label
+  };
 
-  std::vector<std::pair<std::string, std::string>> fields_;  // reused between documents
+  Status Flatten(simdjson::ondemand::object object, int depth);
+  std::string_view NameOf(const Field& f) const {
+    return std::string_view(names_).substr(f.name_offset, f.name_size);
+  }
+  void AddField(std::string_view value);
+  // The first not-yet-taken field named like one of `names` (non-empty when `need_value`).
+  Field* Take(const std::vector<std::string>& names, bool need_value);
+
+  std::vector<Field> fields_;
+  // Documents of one request mostly share their stream: remember the last one (for this batch).
+  storage::Labels last_labels_;
+  const storage::LogBatch* last_batch_ = nullptr;
+  size_t last_batch_streams_ = 0;
+  uint32_t last_stream_ = 0;
+  std::string names_;
+  std::string prefix_;
+  std::string sanitized_;
+  storage::MetadataEncoder metadata_;
 };
 
 }  // namespace sluice::pipeline

@@ -9,17 +9,18 @@
 namespace sluice::pipeline {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DecoderTest;
 using testing::Entries;
 using testing::Fixture;
+using ::testing::HasSubstr;
 using testing::Padded;
 
 class EsBulkTest : public DecoderTest {
  protected:
   Status Decode(std::string_view body, std::string_view default_index = "") {
     items_.clear();
-    return DecodeEsBulk(Padded(body), BulkRequest{&mapping_, default_index}, Ctx(), &batch_, &items_);
+    return DecodeEsBulk(Padded(body), BulkRequest{&mapping_, default_index}, Ctx(), &batch_,
+                        &items_);
   }
   FieldMapping mapping_;
   std::vector<BulkItem> items_;
@@ -27,8 +28,8 @@ class EsBulkTest : public DecoderTest {
 
 TEST_F(EsBulkTest, CapturedRsyslogRequestWithBlankLines) {
   items_.clear();
-  ASSERT_TRUE(DecodeEsBulk(Fixture("rsyslog-omelasticsearch-bulk.body.ndjson"), BulkRequest{&mapping_, ""},
-                           Ctx(), &batch_, &items_)
+  ASSERT_TRUE(DecodeEsBulk(Fixture("rsyslog-omelasticsearch-bulk.body.ndjson"),
+                           BulkRequest{&mapping_, ""}, Ctx(), &batch_, &items_)
                   .ok());
   ASSERT_EQ(items_.size(), 50u);
   for (const BulkItem& item : items_) {
@@ -48,11 +49,14 @@ TEST_F(EsBulkTest, CapturedRsyslogRequestWithBlankLines) {
 }
 
 TEST_F(EsBulkTest, CapturedSyslogNgAndElasticsearchJsRequests) {
-  for (const char* name : {"syslog-ng-elasticsearch-http-bulk.body.ndjson", "elasticsearch-js-helpers-bulk.body.ndjson",
+  for (const char* name : {"syslog-ng-elasticsearch-http-bulk.body.ndjson",
+                           "elasticsearch-js-helpers-bulk.body.ndjson",
                            "elasticsearch-js-helpers-bulk-gzip.decoded.txt"}) {
     batch_.Clear();
     items_.clear();
-    ASSERT_TRUE(DecodeEsBulk(Fixture(name), BulkRequest{&mapping_, ""}, Ctx(), &batch_, &items_).ok()) << name;
+    ASSERT_TRUE(
+        DecodeEsBulk(Fixture(name), BulkRequest{&mapping_, ""}, Ctx(), &batch_, &items_).ok())
+        << name;
     EXPECT_EQ(items_.size(), 50u) << name;
     EXPECT_EQ(batch_.entries().size(), 50u) << name;
   }
@@ -89,7 +93,8 @@ TEST_F(EsBulkTest, BadDocumentsFailOnlyTheirItem) {
 
 TEST_F(EsBulkTest, UnframeableBodiesFailTheRequest) {
   EXPECT_THAT(Decode("not json\n{}\n").message(), HasSubstr("Malformed action/metadata line [1]"));
-  EXPECT_THAT(Decode("{\"index\":{},\"create\":{}}\n{}\n").message(), HasSubstr("exactly one action"));
+  EXPECT_THAT(Decode("{\"index\":{},\"create\":{}}\n{}\n").message(),
+              HasSubstr("exactly one action"));
   EXPECT_THAT(Decode("{\"upsert\":{}}\n{}\n").message(), HasSubstr("unknown action [upsert]"));
   EXPECT_THAT(Decode("{\"index\":{}}\n\n\n").message(), HasSubstr("has no document"));
   EXPECT_TRUE(Decode("").ok());
@@ -104,17 +109,20 @@ TEST_F(EsBulkTest, FieldMappingChoosesMessageTimeAndStream) {
   mapping_.stream_fields = {"app", "kube.ns"};
   mapping_.ignore_fields = {"secret", "debug.*"};
   mapping_.extra_fields = {{"env", "prod"}};
-  ASSERT_TRUE(Decode("{\"index\":{\"_index\":\"i\"}}\n"
-                     "{\"text\":\"\",\"message\":\"the msg\",\"ts\":1700000000,\"app\":\"api\","
-                     "\"kube\":{\"ns\":\"prod-ns\"},\"secret\":\"s\",\"debug\":{\"a\":1},\"keep\":[1,\"a\"],"
-                     "\"nothing\":null}\n")
-                  .ok());
+  ASSERT_TRUE(
+      Decode(
+          "{\"index\":{\"_index\":\"i\"}}\n"
+          "{\"text\":\"\",\"message\":\"the msg\",\"ts\":1700000000,\"app\":\"api\","
+          "\"kube\":{\"ns\":\"prod-ns\"},\"secret\":\"s\",\"debug\":{\"a\":1},\"keep\":[1,\"a\"],"
+          "\"nothing\":null}\n")
+          .ok());
   auto e = Entries(batch_);
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].line, "the msg") << "the first non-empty message field";
   EXPECT_EQ(e[0].ts, 1700000000000000000);
   EXPECT_EQ(e[0].labels, R"({app="api", kube_ns="prod-ns"})");
-  EXPECT_EQ(e[0].metadata, (std::map<std::string, std::string>{{"keep", R"([1,"a"])"}, {"env", "prod"}}))
+  EXPECT_EQ(e[0].metadata,
+            (std::map<std::string, std::string>{{"keep", R"([1,"a"])"}, {"env", "prod"}}))
       << "ignored fields dropped, extra fields added";
 }
 
@@ -128,13 +136,40 @@ TEST_F(EsBulkTest, DocumentWithoutMessageKeepsItsWholeJsonAsTheLine) {
   EXPECT_EQ(e[0].labels, R"({service_name="unknown_service"})");
 }
 
+TEST_F(EsBulkTest, StreamsOfConsecutiveDocumentsAreNotMixedUp) {
+  mapping_.stream_fields = {"app"};
+  ASSERT_TRUE(Decode("{\"index\":{}}\n{\"message\":\"a\",\"app\":\"x\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"b\",\"app\":\"9\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"c\",\"app\":\"y\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"d\",\"app\":\"y\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"e\",\"app\":\"x\"}\n")
+                  .ok());
+  auto e = Entries(batch_);
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0].labels, R"({app="x"})");
+  EXPECT_EQ(e[1].labels, R"({app="9"})");
+  EXPECT_EQ(e[2].labels, R"({app="y"})");
+  EXPECT_EQ(e[3].labels, R"({app="y"})");
+  EXPECT_EQ(e[4].labels, R"({app="x"})");
+  limits_.max_label_value_length = 1;
+  batch_.Clear();
+  ASSERT_TRUE(Decode("{\"index\":{}}\n{\"message\":\"a\",\"app\":\"x\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"b\",\"app\":\"toolong\"}\n"
+                     "{\"index\":{}}\n{\"message\":\"c\",\"app\":\"toolong\"}\n")
+                  .ok());
+  EXPECT_EQ(items_[1].status, 400);
+  EXPECT_EQ(items_[2].status, 400) << "an invalid stream stays invalid for the next document";
+  EXPECT_EQ(batch_.entries().size(), 1u);
+}
+
 class JsonLinesTest : public DecoderTest {
  protected:
   FieldMapping mapping_;
 };
 
 TEST_F(JsonLinesTest, CapturedSyslogNgRequest) {
-  ASSERT_TRUE(DecodeJsonLines(Fixture("syslog-ng-http-jsonl.body.ndjson"), mapping_, Ctx(), &batch_).ok());
+  ASSERT_TRUE(
+      DecodeJsonLines(Fixture("syslog-ng-http-jsonl.body.ndjson"), mapping_, Ctx(), &batch_).ok());
   auto e = Entries(batch_);
   ASSERT_EQ(e.size(), 50u);
   EXPECT_THAT(e[0].line, HasSubstr("ACCSEQ-1795421637-21810-1 "));
@@ -142,22 +177,26 @@ TEST_F(JsonLinesTest, CapturedSyslogNgRequest) {
 }
 
 TEST_F(JsonLinesTest, ABadLineRefusesTheRequestNamingTheLine) {
-  Status s = DecodeJsonLines(Padded("{\"msg\":\"a\"}\n\n{\"msg\":\"b\"\n"), mapping_, Ctx(), &batch_);
+  Status s =
+      DecodeJsonLines(Padded("{\"msg\":\"a\"}\n\n{\"msg\":\"b\"\n"), mapping_, Ctx(), &batch_);
   EXPECT_THAT(s.message(), HasSubstr("line 3: invalid JSON"));
   int64_t rejected = 0;
   std::string first;
   batch_.Clear();
-  DecodeJsonLinesLenient(Padded("{\"msg\":\"a\"}\nnope\n{\"msg\":\"c\"}"), mapping_, Ctx(), &batch_, &rejected, &first);
+  DecodeJsonLinesLenient(Padded("{\"msg\":\"a\"}\nnope\n{\"msg\":\"c\"}"), mapping_, Ctx(), &batch_,
+                         &rejected, &first);
   EXPECT_EQ(rejected, 1);
   EXPECT_THAT(first, HasSubstr("expected a JSON object"));
   EXPECT_EQ(batch_.entries().size(), 2u);
 }
 
 TEST_F(JsonLinesTest, TheStreamFieldRestoresExportedStreams) {
-  ASSERT_TRUE(DecodeJsonLines(
-                  Padded(R"({"_time":"2024-01-02T03:04:05.000000006Z","_stream":"{app=\"api\", env=\"a b\"}","_msg":"x","k":"v"})"),
-                  mapping_, Ctx(), &batch_)
-                  .ok());
+  ASSERT_TRUE(
+      DecodeJsonLines(
+          Padded(
+              R"({"_time":"2024-01-02T03:04:05.000000006Z","_stream":"{app=\"api\", env=\"a b\"}","_msg":"x","k":"v"})"),
+          mapping_, Ctx(), &batch_)
+          .ok());
   auto e = Entries(batch_);
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].labels, R"({app="api", env="a b"})");
