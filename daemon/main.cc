@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("{}: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    reload_signal.cancel();
+    // Stop outright: a SIGHUP already queued would otherwise re-arm its wait and keep run() going.
+    signals_context.stop();
   });
   signals_context.run();
   daemon.Shutdown();

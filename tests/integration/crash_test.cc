@@ -30,10 +30,7 @@ class CrashTest : public ::testing::Test {
         std::vector<std::string>{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--tcp-listen", "",
                                  "--data-dir", dir_.Sub("data")},
         dir_.Sub("daemon.out"), log);
-    auto text = testing::WaitForFileContaining(log, "http: listening on 127.0.0.1:", 30s);
-    if (!text) return 0;
-    size_t at = text->find("http: listening on 127.0.0.1:") + 29;
-    return static_cast<uint16_t>(std::stoi(text->substr(at)));
+    return testing::WaitForSluicePort(log, 30s);
   }
 
   testing::TempDir dir_;

@@ -44,11 +44,8 @@ class ShipperTest : public ::testing::Test {
         std::vector<std::string>{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--tcp-listen", "",
                                  "--data-dir", dir_.Sub("data")},
         dir_.Sub("sluice.out"), dir_.Sub("sluice.err"));
-    auto log = testing::WaitForFileContaining(dir_.Sub("sluice.err"),
-                                              "http: listening on 127.0.0.1:", 30s);
-    ASSERT_TRUE(log);
-    port_ = static_cast<uint16_t>(
-        std::stoi(log->substr(log->find("http: listening on 127.0.0.1:") + 29)));
+    port_ = testing::WaitForSluicePort(dir_.Sub("sluice.err"), 30s);
+    ASSERT_GT(port_, 0) << testing::ReadFile(dir_.Sub("sluice.err"));
   }
 
   // The exported lines of `selector`, polled until `want` are there or 30 s pass.

@@ -29,16 +29,14 @@ class SluiceBinaryTest : public ::testing::Test {
 
   // Starts a daemon on an ephemeral port; returns the port from its log.
   uint16_t StartDaemon(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--data-dir",
-                                  dir_.Sub("data")};
+    // Both listeners on ephemeral ports: tests run in parallel with other daemons.
+    std::vector<std::string> args{SLUICE_BINARY, "--listen",   "127.0.0.1:0",    "--tcp-listen",
+                                  "127.0.0.1:0", "--data-dir", dir_.Sub("data")};
     args.insert(args.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Subprocess>(args, dir_.Sub("daemon.out"), dir_.Sub("daemon.err"));
-    auto log = testing::WaitForFileContaining(dir_.Sub("daemon.err"),
-                                              "http: listening on 127.0.0.1:", 30s);
-    EXPECT_TRUE(log) << testing::ReadFile(dir_.Sub("daemon.err"));
-    if (!log) return 0;
-    size_t at = log->find("http: listening on 127.0.0.1:") + 29;
-    return static_cast<uint16_t>(std::stoi(log->substr(at)));
+    uint16_t port = testing::WaitForSluicePort(dir_.Sub("daemon.err"), 30s);
+    EXPECT_GT(port, 0) << testing::ReadFile(dir_.Sub("daemon.err"));
+    return port;
   }
 
   testing::TempDir dir_;

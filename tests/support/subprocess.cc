@@ -73,4 +73,20 @@ std::optional<std::string> WaitForFileContaining(const std::string& path, const 
   }
 }
 
+uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::milliseconds timeout) {
+  static constexpr std::string_view kPrefix = "http: listening on 127.0.0.1:";
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::string content = ReadFile(log_path);
+    size_t at = content.find(kPrefix);
+    if (at != std::string::npos) {
+      size_t start = at + kPrefix.size();
+      size_t end = content.find(" with", start);  // the line is complete
+      if (end != std::string::npos) return static_cast<uint16_t>(std::stoi(content.substr(start, end - start)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace sluice::testing

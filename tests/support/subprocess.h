@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,5 +39,9 @@ std::string ReadFile(const std::string& path);
 // Polls `path` until it contains `needle` or `timeout` passes; returns the content then.
 std::optional<std::string> WaitForFileContaining(const std::string& path, const std::string& needle,
                                                  std::chrono::milliseconds timeout);
+
+// The HTTP port a sluice started with --listen 127.0.0.1:0 logged ("http: listening on
+// 127.0.0.1:<port> with ..."), once the whole line is written; 0 if not within `timeout`.
+uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::milliseconds timeout);
 
 }  // namespace sluice::testing
