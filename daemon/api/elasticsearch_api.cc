@@ -1,5 +1,6 @@
 #include "daemon/api/elasticsearch_api.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -8,6 +9,7 @@
 
 #include "base/build_info.h"
 #include "base/json_writer.h"
+#include "pipeline/field_mapping.h"
 
 namespace sluice::daemon {
 namespace {
@@ -104,38 +106,110 @@ constexpr std::string_view kClusterHealth =
 constexpr std::string_view kNodes =
     R"({"_nodes":{"total":1,"successful":1,"failed":0},"cluster_name":"sluice","nodes":{}})";
 
-std::string GeneratedId() {
-  static std::atomic<uint64_t> counter{0};
-  uint64_t now = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  return fmt::format("{:013x}{:07x}", now >> 12, counter.fetch_add(1) & 0xFFFFFFF);
-}
+// Document ids in Elasticsearch's style (20 characters, unique per process): a per-request
+// prefix from the clock and a counter, written without formatting calls (a bulk answer holds one
+// per document).
+class IdGenerator {
+ public:
+  IdGenerator() {
+    static std::atomic<uint64_t> requests{0};
+    uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+    prefix_ = (now >> 16) ^ (requests.fetch_add(1) << 48);
+  }
+  void Append(std::string* out) {
+    static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV";
+    char buf[20];
+    uint64_t hi = prefix_;
+    uint64_t lo = next_++;
+    for (int i = 19; i >= 12; --i, lo >>= 5) buf[i] = kDigits[lo & 31];
+    for (int i = 11; i >= 0; --i, hi >>= 5) buf[i] = kDigits[hi & 31];
+    out->append(buf, sizeof buf);
+  }
 
-std::string BulkResponse(const pipeline::IngestResult& result, int64_t took_ms) {
+ private:
+  uint64_t prefix_;
+  uint64_t next_ = 0;
+};
+
+// Elasticsearch's filter_path, for the bulk response keys clients ask for (Filebeat sends
+// filter_path=errors,items.*.error,items.*.status): a shorter answer is cheaper to build and send.
+struct BulkFilter {
+  bool all = true;
+  bool took = true, errors = true, items = true;
+  bool item_all = true;
+  std::vector<std::string> item_fields;
+
+  static BulkFilter Parse(std::string_view filter_path) {
+    BulkFilter f;
+    if (filter_path.empty()) return f;
+    f.all = false;
+    f.took = f.errors = f.items = f.item_all = false;
+    for (const std::string& path : pipeline::SplitFieldList(filter_path)) {
+      if (path == "took") f.took = true;
+      if (path == "errors") f.errors = true;
+      if (path == "items" || path == "items.*" || path == "items.*.*") {
+        f.items = f.item_all = true;
+      } else if (path.rfind("items.*.", 0) == 0) {
+        f.items = true;
+        f.item_fields.push_back(path.substr(8));
+      }
+    }
+    return f;
+  }
+  bool Item(std::string_view field) const {
+    return item_all || std::find(item_fields.begin(), item_fields.end(), field) != item_fields.end();
+  }
+};
+
+std::string BulkResponse(const pipeline::IngestResult& result, int64_t took_ms,
+                         const BulkFilter& filter) {
   bool errors = false;
   for (const auto& item : result.bulk_items) errors = errors || item.status >= 300;
   std::string body;
   body.reserve(64 + result.bulk_items.size() * 180);
   JsonWriter w(&body);
   w.BeginObject();
-  w.Key("took");
-  w.Int(took_ms);
+  if (filter.took) {
+    w.Key("took");
+    w.Int(took_ms);
+  }
   // Fluent Bit falls back to finding `"errors":false,"items":[` in a truncated answer: keep the
   // two keys adjacent and the output compact.
-  w.Key("errors");
-  w.Bool(errors);
+  if (filter.errors) {
+    w.Key("errors");
+    w.Bool(errors);
+  }
+  if (!filter.items) {
+    w.EndObject();
+    return body;
+  }
   w.Key("items");
   w.BeginArray();
   int64_t seq = 0;
+  IdGenerator ids;
+  std::string id;
   for (const auto& item : result.bulk_items) {
+    bool ok = item.status < 300;
     w.BeginObject();
     w.Key(item.op);
     w.BeginObject();
-    w.Key("_index");
-    w.String(item.index);
-    w.Key("_id");
-    w.String(item.id.empty() ? GeneratedId() : item.id);
-    if (item.status < 300) {
+    if (filter.Item("_index")) {
+      w.Key("_index");
+      w.String(item.index);
+    }
+    if (filter.Item("_id")) {
+      w.Key("_id");
+      if (item.id.empty()) {
+        id.clear();
+        ids.Append(&id);
+        w.String(id);
+      } else {
+        w.String(item.id);
+      }
+    }
+    if (ok && filter.all) {
       w.Key("_version");
       w.Int(1);
       w.Key("result");
@@ -146,11 +220,12 @@ std::string BulkResponse(const pipeline::IngestResult& result, int64_t took_ms) 
       w.Int(seq++);
       w.Key("_primary_term");
       w.Int(1);
+    }
+    if (filter.Item("status")) {
       w.Key("status");
       w.Int(item.status);
-    } else {
-      w.Key("status");
-      w.Int(item.status);
+    }
+    if (!ok && filter.Item("error")) {
       w.Key("error");
       w.BeginObject();
       w.Key("type");
@@ -188,8 +263,9 @@ void RegisterBulk(Router& router, const IngestApi& api, const std::string& patte
         ingest.mapping = std::move(mapping).value();
         ingest.default_index = std::string(request.PathParam("index"));
         auto retry_after = api.retry_after;
+        BulkFilter filter = BulkFilter::Parse(request.params.Get("filter_path"));
         SubmitIngest(api, std::move(request), std::move(ingest), std::move(responder),
-                     [retry_after, started](const pipeline::IngestResult& r) {
+                     [retry_after, started, filter](const pipeline::IngestResult& r) {
                        if (r.status.code() == StatusCode::kInvalidArgument) {
                          return EsError(400, "illegal_argument_exception", r.status.message());
                        }
@@ -202,7 +278,7 @@ void RegisterBulk(Router& router, const IngestApi& api, const std::string& patte
                        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - started)
                                        .count();
-                       return EsJson(200, BulkResponse(r, took));
+                       return EsJson(200, BulkResponse(r, took, filter));
                      });
       },
       {.admission = true});

@@ -55,10 +55,12 @@ void SubmitIngest(const IngestApi& api, HttpRequest&& request, pipeline::IngestR
   // The lease rides along with the answer: the memory it stands for is free once `done` ran.
   auto lease = std::make_shared<AdmissionLease>(std::move(request.lease));
   auto shared_responder = std::make_shared<Responder>(std::move(responder));
-  api.service->Submit(std::move(ingest),
-                      [lease, shared_responder, answer = std::move(answer)](pipeline::IngestResult r) {
-                        shared_responder->Send(answer(r));
-                      });
+  api.service->Submit(std::move(ingest), [lease, shared_responder, answer = std::move(answer)](
+                                             pipeline::IngestResult r) mutable {
+    // Build the answer on the IO thread: this callback runs on a shard writer.
+    shared_responder->SendComputed(
+        [answer = std::move(answer), r = std::move(r)]() { return answer(r); });
+  });
 }
 
 }  // namespace sluice::daemon

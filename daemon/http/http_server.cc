@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -52,6 +53,13 @@ class ConnectionSink final : public ResponseSink {
   void Deliver(HttpResponse response) override {
     asio::post(conn_->stream.get_executor(), [conn = conn_, r = std::move(response)]() mutable {
       conn->response = std::move(r);
+      conn->response_ready.cancel();
+    });
+  }
+
+  void DeliverComputed(std::function<HttpResponse()> make) override {
+    asio::post(conn_->stream.get_executor(), [conn = conn_, make = std::move(make)]() {
+      conn->response = make();
       conn->response_ready.cancel();
     });
   }

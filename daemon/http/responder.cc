@@ -27,4 +27,10 @@ void Responder::Send(HttpResponse response) {
   sink->Deliver(std::move(response));
 }
 
+void Responder::SendComputed(std::function<HttpResponse()> make) {
+  if (!sink_) return;
+  std::shared_ptr<ResponseSink> sink = std::move(sink_);
+  sink->DeliverComputed(std::move(make));
+}
+
 }  // namespace sluice::daemon

@@ -8,6 +8,7 @@
 // destroyed; components that hold them (queues, workers) are stopped first.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "daemon/http/http_message.h"
@@ -19,6 +20,8 @@ class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
   virtual void Deliver(HttpResponse response) = 0;
+  // Runs `make` on the connection's IO thread and sends what it returns.
+  virtual void DeliverComputed(std::function<HttpResponse()> make) { Deliver(make()); }
 };
 
 class Responder {
@@ -32,6 +35,10 @@ class Responder {
 
   // Sends the response. Later calls do nothing.
   void Send(HttpResponse response);
+  // Sends what `make` returns, calling it on the connection's IO thread: for answers that take
+  // work to build (a bulk response of thousands of items), so that a storage or worker thread
+  // holding the result does not spend its time formatting it.
+  void SendComputed(std::function<HttpResponse()> make);
   bool sent() const { return sink_ == nullptr; }
 
  private:

@@ -230,6 +230,19 @@ TEST_F(IngestApiTest, BulkAnswersPerItemAndUsesTheFieldArguments) {
   EXPECT_EQ(got[0].fields.at("user"), "u1");
 }
 
+TEST_F(IngestApiTest, BulkHonoursFilterPathLikeFilebeatAsksForIt) {
+  Start();
+  auto r = Post("/_bulk?filter_path=errors,items.*.error,items.*.status",
+                "{\"create\":{}}\n{\"message\":\"a\"}\n{\"create\":{}}\n{\"message\":\"b\",\"@timestamp\":\"x\"}\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->body, ::testing::StartsWith(
+                           R"({"errors":true,"items":[{"create":{"status":201}},{"create":{"status":400,"error":{"type":"document_parsing_exception")"));
+  auto plain = Post("/_bulk", "{\"index\":{}}\n{\"message\":\"c\"}\n");
+  EXPECT_THAT(plain->body, HasSubstr(R"("result":"created")"));
+  EXPECT_THAT(plain->body, ::testing::MatchesRegex(R"(.*"_id":"[0-9a-zA-Z]{20}".*)"));
+}
+
 TEST_F(IngestApiTest, ElasticsearchProbesAnswerLikeElasticsearch) {
   Start();
   for (const char* path : {"/", "/insert/elasticsearch/", "/_license", "/_xpack", "/_cluster/health", "/_nodes/http",
