@@ -1,12 +1,12 @@
 #include "pipeline/ingest_service.h"
 
-#include <pthread.h>
-
-#include <fmt/format.h>
 #include <concurrentqueue/blockingconcurrentqueue.h>
+#include <fmt/format.h>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
+#include <pthread.h>
 
+#include "pipeline/buffer_pool.h"
 #include "pipeline/decoders/json_lines.h"
 #include "pipeline/decoders/loki_push_json.h"
 #include "pipeline/decoders/loki_push_proto.h"
@@ -15,13 +15,20 @@ namespace sluice::pipeline {
 
 std::string_view IngestFormatName(IngestFormat format) {
   switch (format) {
-    case IngestFormat::kLokiJson: return "loki_json";
-    case IngestFormat::kLokiProto: return "loki_protobuf";
-    case IngestFormat::kEsBulk: return "elasticsearch_bulk";
-    case IngestFormat::kJsonLines: return "jsonline";
-    case IngestFormat::kOtlpJson: return "otlp_json";
-    case IngestFormat::kOtlpProto: return "otlp_protobuf";
-    case IngestFormat::kJsonLinesLenient: return "tcp_jsonline";
+    case IngestFormat::kLokiJson:
+      return "loki_json";
+    case IngestFormat::kLokiProto:
+      return "loki_protobuf";
+    case IngestFormat::kEsBulk:
+      return "elasticsearch_bulk";
+    case IngestFormat::kJsonLines:
+      return "jsonline";
+    case IngestFormat::kOtlpJson:
+      return "otlp_json";
+    case IngestFormat::kOtlpProto:
+      return "otlp_protobuf";
+    case IngestFormat::kJsonLinesLenient:
+      return "tcp_jsonline";
   }
   return "unknown";
 }
@@ -63,9 +70,9 @@ struct IngestService::Metrics {
       }
       entries_by_format[f] = &entries.Add({{"format", format}});
       rejected_by_format[f] = &rejected.Add({{"format", format}});
-      decode_by_format[f] = &decode.Add({{"format", format}}, prometheus::Histogram::BucketBoundaries{
-                                                                   0.0001, 0.0005, 0.001, 0.005, 0.01,
-                                                                   0.05, 0.1, 0.5, 1});
+      decode_by_format[f] = &decode.Add({{"format", format}},
+                                        prometheus::Histogram::BucketBoundaries{
+                                            0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1});
     }
   }
   static size_t Index(std::string_view outcome) {
@@ -73,10 +80,10 @@ struct IngestService::Metrics {
   }
   void Count(IngestFormat format, const IngestResult& r) {
     auto f = static_cast<size_t>(format);
-    const char* outcome = r.status.ok() ? "ok"
+    const char* outcome = r.status.ok()                                     ? "ok"
                           : r.status.code() == StatusCode::kInvalidArgument ? "invalid"
-                          : r.status.code() == StatusCode::kUnavailable ? "unavailable"
-                                                                           : "failed";
+                          : r.status.code() == StatusCode::kUnavailable     ? "unavailable"
+                                                                            : "failed";
     by_outcome[f][Index(outcome)]->Increment();
     if (r.status.ok()) {
       entries_by_format[f]->Increment(static_cast<double>(r.entries));
@@ -201,6 +208,7 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!decoded.ok()) {
+    BufferPool::RequestBodies().Give(std::move(request.body));
     result.status = decoded;
     result.bulk_items.clear();
     metrics_->Count(request.format, result);
@@ -210,8 +218,8 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
   result.entries = batch.entries().size();
   IngestFormat format = request.format;
   Metrics* metrics = metrics_.get();
-  // The body is no longer needed: the WAL records hold copies. Free it before the write waits.
-  std::string().swap(request.body);
+  // The body is no longer needed: the WAL records hold copies. Hand it back before the write waits.
+  BufferPool::RequestBodies().Give(std::move(request.body));
   store_.Write(batch, [metrics, format, result = std::move(result),
                        done = std::move(done)](const Status& written) mutable {
     result.status = written;

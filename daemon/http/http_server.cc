@@ -17,6 +17,7 @@
 
 #include "daemon/http/padded_body.h"
 #include "daemon/http/responder.h"
+#include "pipeline/buffer_pool.h"
 #include "pipeline/content_decoding.h"
 
 namespace sluice::daemon {
@@ -365,8 +366,10 @@ struct HttpServer::Impl {
             version, false, head, metrics.unmatched_slot(), started, request.wire_body_bytes);
       }
     } else {
+      request.body = pipeline::BufferPool::RequestBodies().Take(0);
       Status decoded = pipeline::DecodeContent(*encoding, message.body(), config.max_decoded_bytes,
                                                request.body);
+      pipeline::BufferPool::RequestBodies().Give(std::move(message.body()));
       if (!decoded.ok()) {
         metrics.CountError(RequestError::kBadEncoding);
         co_return co_await Finish(

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "pipeline/buffer_pool.h"
 #include "pipeline/content_decoding.h"
 
 namespace sluice::daemon {
@@ -31,7 +32,8 @@ struct PaddedStringBody {
           ec = boost::beast::http::error::buffer_overflow;
           return;
         }
-        body_.reserve(static_cast<size_t>(*length) + pipeline::kParsePadding);
+        body_ = pipeline::BufferPool::RequestBodies().Take(static_cast<size_t>(*length) +
+                                                           pipeline::kParsePadding);
       }
       ec = {};
     }
