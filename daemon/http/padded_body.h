@@ -46,11 +46,8 @@ struct PaddedStringBody {
         ec = boost::beast::http::error::buffer_overflow;
         return 0;
       }
-      body_.resize(size + extra);
-      char* dest = body_.data() + size;
       for (auto b : boost::beast::buffers_range_ref(buffers)) {
-        std::char_traits<char>::copy(dest, static_cast<const char*>(b.data()), b.size());
-        dest += b.size();
+        body_.append(static_cast<const char*>(b.data()), b.size());  // no zero-fill first
       }
       ec = {};
       return extra;
