@@ -25,7 +25,7 @@ std::string VersionLine() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int Run(int argc, char** argv) {
   CLI::App app{"Sluice: log and metrics ingestion daemon", "sluice"};
   std::string config_path;
   bool check_config = false;
@@ -103,4 +103,14 @@ int main(int argc, char** argv) {
   signals_context.run();
   daemon.Shutdown();
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    // Nothing on the data path throws; this is a last resort for library surprises at start-up.
+    std::cerr << "sluice: fatal: " << e.what() << "\n";
+    return 1;
+  }
 }

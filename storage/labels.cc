@@ -6,6 +6,8 @@
 #define XXH_INLINE_ALL  // inlined: fingerprints are on the ingest hot path
 #include <xxhash.h>
 
+#include "base/utf8.h"
+
 namespace sluice::storage {
 
 Status Canonicalize(Labels& labels) {
@@ -27,37 +29,7 @@ bool IsValidLabelName(std::string_view name) {
                      [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
 }
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
-  }
-  return true;
-}
+bool IsValidUtf8(std::string_view s) { return ::sluice::IsValidUtf8(s); }
 
 void AppendLabelsString(const Labels& labels, std::string* out) {
   out->push_back('{');

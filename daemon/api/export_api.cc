@@ -91,35 +91,40 @@ class ExportSource final : public BodySource {
 }  // namespace
 
 void RegisterExportApi(Router& router, const storage::LogStore* store, std::string default_tenant) {
-  router.Add({HttpMethod::kGet}, "/export/logs", [store, default_tenant](HttpRequest request, Responder responder) {
-    auto bad = [&](std::string_view message) {
-      responder.Send(HttpResponse::Text(400, std::string(message) + "\n"));
-    };
-    Result<std::string> tenant = RequestTenant(request, default_tenant);
-    if (!tenant.ok()) return bad(tenant.status().message());
-    std::string_view match = request.params.Get("match");
-    if (match.empty()) match = request.params.Get("query");
-    if (match.empty()) return bad("the match parameter is required, e.g. match={app=\"api\"}");
-    Result<storage::LabelMatchers> matchers = query::ParseSelector(match);
-    if (!matchers.ok()) return bad(matchers.status().message());
-    int64_t start = std::numeric_limits<int64_t>::min();
-    int64_t end = std::numeric_limits<int64_t>::max();
-    if (request.params.Has("start")) {
-      Result<int64_t> t = query::ParseQueryTime(request.params.Get("start"));
-      if (!t.ok()) return bad(t.status().message());
-      start = *t;
-    }
-    if (request.params.Has("end")) {
-      Result<int64_t> t = query::ParseQueryTime(request.params.Get("end"));
-      if (!t.ok()) return bad(t.status().message());
-      end = *t;
-    }
-    std::vector<storage::StreamInfo> streams = store->SelectStreams(*tenant, *matchers, start, end);
-    HttpResponse response;
-    response.headers.Set("Content-Type", "application/x-ndjson");
-    response.stream = std::make_shared<ExportSource>(store, std::move(streams), start, end);
-    responder.Send(std::move(response));
-  });
+  router.Add({HttpMethod::kGet}, "/export/logs",
+             [store, default_tenant = std::move(default_tenant)](HttpRequest request,
+                                                                 Responder responder) {
+               auto bad = [&](std::string_view message) {
+                 responder.Send(HttpResponse::Text(400, std::string(message) + "\n"));
+               };
+               Result<std::string> tenant = RequestTenant(request, default_tenant);
+               if (!tenant.ok()) return bad(tenant.status().message());
+               std::string_view match = request.params.Get("match");
+               if (match.empty()) match = request.params.Get("query");
+               if (match.empty())
+                 return bad("the match parameter is required, e.g. match={app=\"api\"}");
+               Result<storage::LabelMatchers> matchers = query::ParseSelector(match);
+               if (!matchers.ok()) return bad(matchers.status().message());
+               int64_t start = std::numeric_limits<int64_t>::min();
+               int64_t end = std::numeric_limits<int64_t>::max();
+               if (request.params.Has("start")) {
+                 Result<int64_t> t = query::ParseQueryTime(request.params.Get("start"));
+                 if (!t.ok()) return bad(t.status().message());
+                 start = *t;
+               }
+               if (request.params.Has("end")) {
+                 Result<int64_t> t = query::ParseQueryTime(request.params.Get("end"));
+                 if (!t.ok()) return bad(t.status().message());
+                 end = *t;
+               }
+               std::vector<storage::StreamInfo> streams =
+                   store->SelectStreams(*tenant, *matchers, start, end);
+               HttpResponse response;
+               response.headers.Set("Content-Type", "application/x-ndjson");
+               response.stream =
+                   std::make_shared<ExportSource>(store, std::move(streams), start, end);
+               responder.Send(std::move(response));
+             });
 }
 
 }  // namespace sluice::daemon

@@ -42,7 +42,7 @@ std::string BuildInfoJson(std::string_view compat_version, bool prometheus_shape
 
 }  // namespace
 
-void RegisterStatusApi(Router& router, StatusApi api) {
+void RegisterStatusApi(Router& router, const StatusApi& api) {
   router.Add({HttpMethod::kGet}, "/metrics", [api](HttpRequest, Responder responder) {
     std::vector<prometheus::MetricFamily> families = api.registry->Collect();
     if (api.process_metrics != nullptr) {

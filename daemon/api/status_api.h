@@ -32,6 +32,6 @@ struct StatusApi {
 };
 
 // `api`'s pointers and functions must outlive the router's use.
-void RegisterStatusApi(Router& router, StatusApi api);
+void RegisterStatusApi(Router& router, const StatusApi& api);
 
 }  // namespace sluice::daemon

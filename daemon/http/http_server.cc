@@ -131,7 +131,7 @@ struct HttpServer::Impl {
     }
     bound = acceptor->local_endpoint();
     asio::co_spawn(*contexts[0], AcceptLoop(),
-                   [](std::exception_ptr e) { LogEscaped(e, "accept"); });
+                   [](const std::exception_ptr& e) { LogEscaped(e, "accept"); });
     for (size_t i = 0; i < threads; ++i) {
       io_threads.emplace_back([this, i] {
         pthread_setname_np(pthread_self(), fmt::format("sluice-io-{}", i).c_str());
@@ -192,7 +192,7 @@ struct HttpServer::Impl {
     }
   }
 
-  static void LogEscaped(std::exception_ptr e, const char* where) {
+  static void LogEscaped(const std::exception_ptr& e, const char* where) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -234,7 +234,7 @@ struct HttpServer::Impl {
         conn->remote_address = fmt::format("{}:{}", remote.address().to_string(), remote.port());
       Register(conn);
       asio::co_spawn(target, Serve(conn),
-                     [](std::exception_ptr e) { LogEscaped(e, "connection"); });
+                     [](const std::exception_ptr& e) { LogEscaped(e, "connection"); });
     }
   }
 

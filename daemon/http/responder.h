@@ -21,7 +21,10 @@ class ResponseSink {
   virtual ~ResponseSink() = default;
   virtual void Deliver(HttpResponse response) = 0;
   // Runs `make` on the connection's IO thread and sends what it returns.
-  virtual void DeliverComputed(std::function<HttpResponse()> make) { Deliver(make()); }
+  virtual void DeliverComputed(
+      std::function<HttpResponse()> make) {  // NOLINT(performance-unnecessary-value-param)
+    Deliver(make());
+  }
 };
 
 class Responder {

@@ -2,12 +2,12 @@
 // one mapping serves both encodings.
 #include "pipeline/decoders/otlp_logs.h"
 
+#include <fmt/format.h>
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
-#include <google/protobuf/arena.h>
 
 #include "base/json_writer.h"
 #include "otlp_logs.pb.h"
@@ -42,11 +42,13 @@ Status ReadInteger(simdjson::ondemand::value v, std::string_view where, T* out) 
     double d;
     if (auto e = v.get_double().get(d)) return JsonError(e, where);
   } else {
-    return Status::InvalidArgument(fmt::format("invalid OTLP JSON at {}: expected an integer", where));
+    return Status::InvalidArgument(
+        fmt::format("invalid OTLP JSON at {}: expected an integer", where));
   }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument(fmt::format("invalid OTLP JSON at {}: \"{}\" is not an integer", where, text));
+    return Status::InvalidArgument(
+        fmt::format("invalid OTLP JSON at {}: \"{}\" is not an integer", where, text));
   }
   return Status::Ok();
 }
@@ -65,7 +67,10 @@ bool HexDecode(std::string_view hex, std::string* out) {
     int v = 0;
     for (size_t k = 0; k < 2; ++k) {
       char c = hex[i + k];
-      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+      int d = (c >= '0' && c <= '9')   ? c - '0'
+              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -1;
       if (d < 0) return false;
       v = v * 16 + d;
     }
@@ -158,7 +163,10 @@ Status ReadAnyValue(simdjson::ondemand::value v, int depth, pb::AnyValue* out) {
       if (dt == json_type::string) {  // "NaN", "Infinity", "-Infinity"
         std::string_view s;
         if (auto e = fv.get_string().get(s)) return JsonError(e, "doubleValue");
-        d = s == "NaN" ? NAN : s == "Infinity" ? INFINITY : s == "-Infinity" ? -INFINITY : std::strtod(std::string(s).c_str(), nullptr);
+        d = s == "NaN"         ? NAN
+            : s == "Infinity"  ? INFINITY
+            : s == "-Infinity" ? -INFINITY
+                               : std::strtod(std::string(s).c_str(), nullptr);
       } else if (auto e = fv.get_double().get(d)) {
         return JsonError(e, "doubleValue");
       }
@@ -169,7 +177,8 @@ Status ReadAnyValue(simdjson::ondemand::value v, int depth, pb::AnyValue* out) {
       if (!Base64Decode(s, out->mutable_bytes_value())) {
         return Status::InvalidArgument("invalid OTLP JSON at bytesValue: not base64");
       }
-    } else if (key == "arrayValue" || key == "array_value" || key == "kvlistValue" || key == "kvlist_value") {
+    } else if (key == "arrayValue" || key == "array_value" || key == "kvlistValue" ||
+               key == "kvlist_value") {
       bool is_array = key[0] == 'a';
       simdjson::ondemand::object inner;
       if (auto e = fv.get_object().get(inner)) return JsonError(e, key);
@@ -192,11 +201,14 @@ Status ReadAnyValue(simdjson::ondemand::value v, int depth, pb::AnyValue* out) {
             SLUICE_RETURN_IF_ERROR(ReadAnyValue(iv, depth + 1, array->add_values()));
           }
         } else {
-          SLUICE_RETURN_IF_ERROR(ReadKeyValues(values, depth + 1, out->mutable_kvlist_value()->mutable_values()));
+          SLUICE_RETURN_IF_ERROR(
+              ReadKeyValues(values, depth + 1, out->mutable_kvlist_value()->mutable_values()));
         }
       }
-      if (is_array) out->mutable_array_value();
-      else out->mutable_kvlist_value();
+      if (is_array)
+        out->mutable_array_value();
+      else
+        out->mutable_kvlist_value();
     }
   }
   return Status::Ok();
@@ -239,7 +251,8 @@ Status ReadLogRecord(simdjson::ondemand::object obj, pb::LogRecord* r) {
       if (auto e = v.get_string().get(hex)) return JsonError(e, key);
       std::string* out = key[0] == 't' ? r->mutable_trace_id() : r->mutable_span_id();
       if (!HexDecode(hex, out)) {
-        return Status::InvalidArgument(fmt::format("invalid OTLP JSON at {}: not a hex string", key));
+        return Status::InvalidArgument(
+            fmt::format("invalid OTLP JSON at {}: not a hex string", key));
       }
     } else if (key == "eventName" || key == "event_name") {
       SLUICE_RETURN_IF_ERROR(ReadString(v, "eventName", r->mutable_event_name()));
@@ -248,7 +261,8 @@ Status ReadLogRecord(simdjson::ondemand::object obj, pb::LogRecord* r) {
   return Status::Ok();
 }
 
-Status ReadScopeLogs(simdjson::ondemand::value v, google::protobuf::RepeatedPtrField<pb::ScopeLogs>* out) {
+Status ReadScopeLogs(simdjson::ondemand::value v,
+                     google::protobuf::RepeatedPtrField<pb::ScopeLogs>* out) {
   simdjson::ondemand::array array;
   if (auto e = v.get_array().get(array)) return JsonError(e, "scopeLogs");
   for (auto item : array) {
@@ -321,7 +335,8 @@ Status ReadExportRequest(std::string_view body, const DecodeContext& ctx,
             if (k != "attributes") continue;
             simdjson::ondemand::value av;
             if (auto e = f.value().get(av)) return JsonError(e, "resource");
-            SLUICE_RETURN_IF_ERROR(ReadKeyValues(av, 0, rl->mutable_resource()->mutable_attributes()));
+            SLUICE_RETURN_IF_ERROR(
+                ReadKeyValues(av, 0, rl->mutable_resource()->mutable_attributes()));
           }
         } else if (rk == "scopeLogs" || rk == "scope_logs") {
           SLUICE_RETURN_IF_ERROR(ReadScopeLogs(rv, rl->mutable_scope_logs()));
@@ -342,16 +357,21 @@ void AppendGoJsonString(std::string* out, std::string_view s) {
   std::string escaped;
   JsonWriter::AppendEscaped(&escaped, s);
   for (char c : escaped) {
-    if (c == '<') out->append("\\u003c");
-    else if (c == '>') out->append("\\u003e");
-    else if (c == '&') out->append("\\u0026");
-    else out->push_back(c);
+    if (c == '<')
+      out->append("\\u003c");
+    else if (c == '>')
+      out->append("\\u003e");
+    else if (c == '&')
+      out->append("\\u0026");
+    else
+      out->push_back(c);
   }
   out->push_back('"');
 }
 
 std::string Base64Encode(std::string_view in) {
-  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kTable[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
@@ -405,9 +425,15 @@ void AppendJsonMap(std::string* out, const pb::KeyValueList& list) {
 
 void AppendJsonValue(std::string* out, const pb::AnyValue& v) {
   switch (v.value_case()) {
-    case pb::AnyValue::kStringValue: AppendGoJsonString(out, v.string_value()); break;
-    case pb::AnyValue::kBoolValue: out->append(v.bool_value() ? "true" : "false"); break;
-    case pb::AnyValue::kIntValue: out->append(std::to_string(v.int_value())); break;
+    case pb::AnyValue::kStringValue:
+      AppendGoJsonString(out, v.string_value());
+      break;
+    case pb::AnyValue::kBoolValue:
+      out->append(v.bool_value() ? "true" : "false");
+      break;
+    case pb::AnyValue::kIntValue:
+      out->append(std::to_string(v.int_value()));
+      break;
     case pb::AnyValue::kDoubleValue:
       if (std::isfinite(v.double_value())) {
         out->append(FormatDouble(v.double_value()));
@@ -415,7 +441,9 @@ void AppendJsonValue(std::string* out, const pb::AnyValue& v) {
         AppendGoJsonString(out, FormatDouble(v.double_value()));
       }
       break;
-    case pb::AnyValue::kBytesValue: AppendGoJsonString(out, Base64Encode(v.bytes_value())); break;
+    case pb::AnyValue::kBytesValue:
+      AppendGoJsonString(out, Base64Encode(v.bytes_value()));
+      break;
     case pb::AnyValue::kArrayValue: {
       out->push_back('[');
       for (int i = 0; i < v.array_value().values_size(); ++i) {
@@ -425,20 +453,29 @@ void AppendJsonValue(std::string* out, const pb::AnyValue& v) {
       out->push_back(']');
       break;
     }
-    case pb::AnyValue::kKvlistValue: AppendJsonMap(out, v.kvlist_value()); break;
-    default: out->append("null");
+    case pb::AnyValue::kKvlistValue:
+      AppendJsonMap(out, v.kvlist_value());
+      break;
+    default:
+      out->append("null");
   }
 }
 
 // pcommon.Value.AsString.
 std::string AsString(const pb::AnyValue& v) {
   switch (v.value_case()) {
-    case pb::AnyValue::kStringValue: return v.string_value();
-    case pb::AnyValue::kBoolValue: return v.bool_value() ? "true" : "false";
-    case pb::AnyValue::kIntValue: return std::to_string(v.int_value());
-    case pb::AnyValue::kDoubleValue: return FormatDouble(v.double_value());
-    case pb::AnyValue::kBytesValue: return Base64Encode(v.bytes_value());
-    case pb::AnyValue::VALUE_NOT_SET: return "";
+    case pb::AnyValue::kStringValue:
+      return v.string_value();
+    case pb::AnyValue::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case pb::AnyValue::kIntValue:
+      return std::to_string(v.int_value());
+    case pb::AnyValue::kDoubleValue:
+      return FormatDouble(v.double_value());
+    case pb::AnyValue::kBytesValue:
+      return Base64Encode(v.bytes_value());
+    case pb::AnyValue::VALUE_NOT_SET:
+      return "";
     default: {
       std::string out;
       AppendJsonValue(&out, v);
@@ -465,8 +502,8 @@ bool AllZero(std::string_view bytes) {
 void Flatten(const google::protobuf::RepeatedPtrField<pb::KeyValue>& attributes,
              const std::string& prefix, std::vector<std::pair<std::string, std::string>>* out) {
   for (const pb::KeyValue& kv : attributes) {
-    std::string name = prefix.empty() ? NormalizeOtlpName(kv.key())
-                                      : prefix + "_" + NormalizeOtlpName(kv.key());
+    std::string name =
+        prefix.empty() ? NormalizeOtlpName(kv.key()) : prefix + "_" + NormalizeOtlpName(kv.key());
     if (kv.value().value_case() == pb::AnyValue::kKvlistValue) {
       Flatten(kv.value().kvlist_value().values(), name, out);
     } else {
@@ -475,9 +512,19 @@ void Flatten(const google::protobuf::RepeatedPtrField<pb::KeyValue>& attributes,
   }
 }
 
-constexpr std::string_view kServiceNameCandidates[] = {
-    "service", "app", "application", "app_name", "name", "app_kubernetes_io_name", "container",
-    "container_name", "k8s_container_name", "component", "workload", "job", "k8s_job_name"};
+constexpr std::string_view kServiceNameCandidates[] = {"service",
+                                                       "app",
+                                                       "application",
+                                                       "app_name",
+                                                       "name",
+                                                       "app_kubernetes_io_name",
+                                                       "container",
+                                                       "container_name",
+                                                       "k8s_container_name",
+                                                       "component",
+                                                       "workload",
+                                                       "job",
+                                                       "k8s_job_name"};
 
 class OtlpMapper {
  public:
@@ -509,8 +556,9 @@ class OtlpMapper {
       if (!has_service_name) {
         std::string service = "unknown_service";
         for (const storage::Label& l : labels) {
-          if (std::find(std::begin(kServiceNameCandidates), std::end(kServiceNameCandidates), l.name) !=
-              std::end(kServiceNameCandidates) && !l.value.empty()) {
+          if (std::find(std::begin(kServiceNameCandidates), std::end(kServiceNameCandidates),
+                        l.name) != std::end(kServiceNameCandidates) &&
+              !l.value.empty()) {
             service = l.value;
             break;
           }
@@ -518,7 +566,8 @@ class OtlpMapper {
         std::erase_if(labels, [](const storage::Label& l) { return l.name == "service_name"; });
         labels.push_back(storage::Label{"service_name", service});
       }
-      const auto& scopes = rl.scope_logs_size() > 0 ? rl.scope_logs() : rl.instrumentation_library_logs();
+      const auto& scopes =
+          rl.scope_logs_size() > 0 ? rl.scope_logs() : rl.instrumentation_library_logs();
       size_t records = 0;
       for (const pb::ScopeLogs& sl : scopes) records += static_cast<size_t>(sl.log_records_size());
       Status valid = ValidateStreamLabels(labels, *ctx_.limits);
@@ -530,8 +579,10 @@ class OtlpMapper {
       for (const pb::ScopeLogs& sl : scopes) {
         std::vector<std::pair<std::string, std::string>> scope_metadata;
         Flatten(sl.scope().attributes(), "", &scope_metadata);
-        if (!sl.scope().name().empty()) scope_metadata.emplace_back("scope_name", sl.scope().name());
-        if (!sl.scope().version().empty()) scope_metadata.emplace_back("scope_version", sl.scope().version());
+        if (!sl.scope().name().empty())
+          scope_metadata.emplace_back("scope_name", sl.scope().name());
+        if (!sl.scope().version().empty())
+          scope_metadata.emplace_back("scope_version", sl.scope().version());
         for (const pb::LogRecord& r : sl.log_records()) {
           MapRecord(r, labels, stream, resource_metadata, scope_metadata);
         }
@@ -560,14 +611,18 @@ class OtlpMapper {
     if (r.time_unix_nano() != 0 && r.observed_time_unix_nano() != 0) {
       metadata.emplace_back("observed_timestamp", std::to_string(r.observed_time_unix_nano()));
     }
-    if (r.severity_number() != 0) metadata.emplace_back("severity_number", std::to_string(r.severity_number()));
+    if (r.severity_number() != 0)
+      metadata.emplace_back("severity_number", std::to_string(r.severity_number()));
     if (!r.severity_text().empty()) metadata.emplace_back("severity_text", r.severity_text());
     if (r.dropped_attributes_count() != 0) {
-      metadata.emplace_back("dropped_attributes_count", std::to_string(r.dropped_attributes_count()));
+      metadata.emplace_back("dropped_attributes_count",
+                            std::to_string(r.dropped_attributes_count()));
     }
     if (r.flags() != 0) metadata.emplace_back("flags", std::to_string(r.flags()));
-    if (!r.trace_id().empty() && !AllZero(r.trace_id())) metadata.emplace_back("trace_id", Hex(r.trace_id()));
-    if (!r.span_id().empty() && !AllZero(r.span_id())) metadata.emplace_back("span_id", Hex(r.span_id()));
+    if (!r.trace_id().empty() && !AllZero(r.trace_id()))
+      metadata.emplace_back("trace_id", Hex(r.trace_id()));
+    if (!r.span_id().empty() && !AllZero(r.span_id()))
+      metadata.emplace_back("span_id", Hex(r.span_id()));
     metadata.insert(metadata.end(), resource_metadata.begin(), resource_metadata.end());
     metadata.insert(metadata.end(), scope_metadata.begin(), scope_metadata.end());
     encoder_.Clear();
@@ -584,7 +639,8 @@ class OtlpMapper {
       return;
     }
     uint64_t t = r.time_unix_nano() != 0 ? r.time_unix_nano() : r.observed_time_unix_nano();
-    int64_t ts = t != 0 && t < static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(t) : ctx_.now_ns;
+    int64_t ts =
+        t != 0 && t < static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(t) : ctx_.now_ns;
     batch_->AddEntry(stream, ts, line_view, encoded);
   }
 
@@ -601,11 +657,12 @@ std::string NormalizeOtlpName(std::string_view name) {
   std::string out;
   out.reserve(name.size() + 4);
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out.push_back(ok ? c : '_');
   }
   if (!out.empty() && out[0] >= '0' && out[0] <= '9') out = "key_" + out;
-  if (out.size() >= 1 && out[0] == '_' && (out.size() == 1 || out[1] != '_')) out = "key" + out;
+  if (!out.empty() && out[0] == '_' && (out.size() == 1 || out[1] != '_')) out = "key" + out;
   return out;
 }
 
@@ -624,7 +681,8 @@ Status DecodeOtlpLogsProto(std::string_view body, const OtlpOptions& options,
   auto* request = google::protobuf::Arena::CreateMessage<pb::ExportLogsServiceRequest>(&arena);
   if (body.size() > static_cast<size_t>(INT32_MAX) ||
       !request->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return Status::InvalidArgument("malformed OTLP protobuf body (expected an ExportLogsServiceRequest)");
+    return Status::InvalidArgument(
+        "malformed OTLP protobuf body (expected an ExportLogsServiceRequest)");
   }
   OtlpMapper(options, ctx, batch, result).Map(*request);
   return Status::Ok();

@@ -5,6 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "pipeline/decoders/otlp_logs.h"
+#include "pipeline/field_mapping.h"
+#include "pipeline/ingest_limits.h"
+#include "storage/log_shard.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
@@ -36,6 +40,28 @@ class DaemonTest : public ::testing::Test {
   std::unique_ptr<Daemon> daemon_;
   uint16_t port_ = 0;
 };
+
+// The config's defaults and the libraries' own defaults are written twice (config/ knows no
+// library); these pin them together.
+TEST(ConfigDefaults, MatchTheLibrariesDefaults) {
+  config::Config c;
+  pipeline::FieldMapping fields;
+  EXPECT_EQ(c.ingest.fields.msg, fields.msg_fields);
+  EXPECT_EQ(c.ingest.fields.time, fields.time_fields);
+  EXPECT_EQ(c.ingest.otlp_index_attributes, pipeline::OtlpOptions{}.index_attributes);
+  pipeline::IngestLimits limits;
+  EXPECT_EQ(c.limits.max_line_bytes, limits.max_line_bytes);
+  EXPECT_EQ(c.limits.max_labels_per_stream, limits.max_labels_per_stream);
+  EXPECT_EQ(c.limits.max_label_name_length, limits.max_label_name_length);
+  EXPECT_EQ(c.limits.max_label_value_length, limits.max_label_value_length);
+  EXPECT_EQ(c.limits.max_metadata_bytes, limits.max_metadata_bytes);
+  EXPECT_EQ(c.limits.max_metadata_entries, limits.max_metadata_entries);
+  storage::LogShardOptions shard;
+  EXPECT_EQ(c.storage.block_target_bytes, shard.block_target_bytes);
+  EXPECT_EQ(c.storage.block_max_age, shard.block_max_age);
+  EXPECT_EQ(c.storage.head_memory_limit, shard.head_memory_limit);
+  EXPECT_EQ(c.storage.compression_level, shard.zstd_level);
+}
 
 TEST_F(DaemonTest, ServesHealthReadinessAndBuildInfo) {
   StartWithConfig("storage:\n  shards: 2\n");

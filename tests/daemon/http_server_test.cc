@@ -13,30 +13,18 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/compress.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
 namespace {
 
+using testing::Gzip;
 using ::testing::HasSubstr;
 using testing::TestHttpClient;
 using testing::TestResponse;
 using namespace std::chrono_literals;
-
-std::string Gzip(std::string_view in) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // A handler answer parked by the test, to control when a request finishes.
 class ParkedResponders {

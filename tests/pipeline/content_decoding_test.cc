@@ -8,25 +8,15 @@
 
 #include <random>
 
+#include "tests/support/compress.h"
+
 namespace sluice::pipeline {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string Deflate(std::string_view in, int window_bits) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-std::string Gzip(std::string_view in) { return Deflate(in, 15 + 16); }
+using ::sluice::testing::Deflate;
+using ::sluice::testing::Gzip;
 
 std::string Zstd(std::string_view in) {
   std::string out(ZSTD_compressBound(in.size()), '\0');
