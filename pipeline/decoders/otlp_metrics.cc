@@ -1,0 +1,3 @@
+#include "pipeline/decoders/otlp_metrics.h"
+
+namespace sluice::pipeline {}  // namespace sluice::pipeline

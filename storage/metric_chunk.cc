@@ -1,0 +1,3 @@
+#include "storage/metric_chunk.h"
+
+namespace sluice::storage {}  // namespace sluice::storage
