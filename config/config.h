@@ -48,6 +48,10 @@ struct StorageConfig {
   uint64_t head_memory_limit = 256ull << 20;  // per shard: unsealed entries kept in memory
   int compression_level = 3;                  // zstd level of log blocks
   bool seal_on_shutdown = true;
+  // Metrics: a series' unsealed samples become a chunk at this count, or when the oldest of them
+  // arrived chunk_max_age ago (head_memory_limit applies to them too, per shard).
+  int chunk_max_samples = 120;
+  Duration chunk_max_age = 1h;
 
   bool operator==(const StorageConfig&) const = default;
 };
@@ -94,6 +98,10 @@ struct LimitsConfig {
   int max_label_value_length = 2048;
   uint64_t max_metadata_bytes = 64ull << 10;
   int max_metadata_entries = 128;
+  // What a metric series may look like (VictoriaMetrics' and Mimir's defaults).
+  int max_labels_per_series = 40;
+  int max_series_label_name_length = 256;
+  int max_series_label_value_length = 4096;
 
   bool operator==(const LimitsConfig&) const = default;
 };

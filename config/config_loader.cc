@@ -44,6 +44,8 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
   m.Size("head_memory_limit", c.head_memory_limit, 1 * kKiB * kKiB, 1024 * kGiB);
   m.Int("compression_level", c.compression_level, 1, 19);
   m.Bool("seal_on_shutdown", c.seal_on_shutdown);
+  m.Int("chunk_max_samples", c.chunk_max_samples, 8, 65536);
+  m.Duration("chunk_max_age", c.chunk_max_age, 1s, 24h);
   m.Finish();
 }
 
@@ -75,6 +77,9 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Int("max_label_value_length", c.max_label_value_length, 1, 1 << 20);
   m.Size("max_metadata_bytes", c.max_metadata_bytes, 0, 1 * kGiB);
   m.Int("max_metadata_entries", c.max_metadata_entries, 0, 100000);
+  m.Int("max_labels_per_series", c.max_labels_per_series, 1, 1000);
+  m.Int("max_series_label_name_length", c.max_series_label_name_length, 1, 1 << 20);
+  m.Int("max_series_label_value_length", c.max_series_label_value_length, 1, 1 << 20);
   m.Finish();
 }
 

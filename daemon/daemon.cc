@@ -11,6 +11,8 @@
 #include "daemon/api/export_api.h"
 #include "daemon/api/jsonline_api.h"
 #include "daemon/api/loki_push_api.h"
+#include "daemon/api/metrics_export_api.h"
+#include "daemon/api/metrics_ingest_api.h"
 #include "daemon/api/otlp_logs_api.h"
 #include "daemon/api/status_api.h"
 #include "daemon/tcp_listener.h"
@@ -21,6 +23,7 @@
 #include "daemon/process_metrics.h"
 #include "pipeline/ingest_service.h"
 #include "storage/log_store.h"
+#include "storage/metric_store.h"
 #include "storage/shard_set.h"
 
 namespace sluice::daemon {
@@ -28,6 +31,7 @@ namespace sluice::daemon {
 struct Daemon::Components {
   std::unique_ptr<storage::ShardSet> shards;
   std::unique_ptr<storage::LogStore> logs;
+  std::unique_ptr<storage::MetricStore> metrics;
   std::unique_ptr<pipeline::IngestService> ingest;
   std::unique_ptr<AdmissionBudget> budget;
   ProcessMetrics process_metrics;
@@ -64,6 +68,26 @@ pipeline::IngestLimits IngestLimitsFrom(const config::LimitsConfig& c) {
   l.max_label_value_length = c.max_label_value_length;
   l.max_metadata_bytes = c.max_metadata_bytes;
   l.max_metadata_entries = c.max_metadata_entries;
+  return l;
+}
+
+storage::MetricShardOptions MetricShardOptionsFrom(const config::StorageConfig& c) {
+  storage::LogShardOptions logs = LogShardOptionsFrom(c);
+  storage::MetricShardOptions o;
+  o.durability = logs.durability;
+  o.fsync_interval = c.fsync_interval;
+  o.chunk_max_samples = static_cast<uint32_t>(c.chunk_max_samples);
+  o.chunk_max_age = c.chunk_max_age;
+  o.head_memory_limit = c.head_memory_limit;
+  o.seal_on_stop = c.seal_on_shutdown;
+  return o;
+}
+
+pipeline::MetricLimits MetricLimitsFrom(const config::LimitsConfig& c) {
+  pipeline::MetricLimits l;
+  l.max_labels_per_series = c.max_labels_per_series;
+  l.max_label_name_length = c.max_series_label_name_length;
+  l.max_label_value_length = c.max_series_label_value_length;
   return l;
 }
 
@@ -117,7 +141,13 @@ Status Daemon::Start() {
   ingest_options.limits = IngestLimitsFrom(config_.limits);
   ingest_options.otlp.index_attributes = config_.ingest.otlp_index_attributes;
   ingest_options.max_decoded_bytes = config_.server.max_decoded_bytes;
-  c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, ingest_options, *registry_);
+  ingest_options.metric_limits = MetricLimitsFrom(config_.limits);
+  c->metrics = std::make_unique<storage::MetricStore>(
+      *c->shards, MetricShardOptionsFrom(config_.storage), *registry_);
+  SLUICE_RETURN_IF_ERROR(c->metrics->Recover());
+  c->metrics->Start();
+  c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, c->metrics.get(),
+                                                        ingest_options, *registry_);
   c->ingest->Start();
   c->budget = std::make_unique<AdmissionBudget>(config_.ingest.max_inflight_bytes);
 
@@ -132,6 +162,8 @@ Status Daemon::Start() {
   RegisterJsonLineApi(c->router, ingest_api);
   RegisterOtlpLogsApi(c->router, ingest_api);
   RegisterExportApi(c->router, c->logs.get(), config_.tenants.default_tenant);
+  RegisterMetricsIngestApi(c->router, ingest_api);
+  RegisterMetricsExportApi(c->router, c->metrics.get(), config_.tenants.default_tenant);
 
   RegisterStatusApi(c->router, StatusApi{
                                    .registry = registry_.get(),
@@ -186,7 +218,7 @@ Status Daemon::Reload() {
   // Keep what is running for everything that cannot change in place.
   config_.log.level = next.log.level;
   config_.limits = next.limits;
-  if (components_ && components_->ingest) components_->ingest->SetLimits(IngestLimitsFrom(next.limits));
+  if (components_ && components_->ingest) components_->ingest->SetLimits(IngestLimitsFrom(next.limits), MetricLimitsFrom(next.limits));
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();
 }
@@ -216,6 +248,10 @@ void Daemon::Shutdown() {
   if (components->logs) {
     spdlog::info("shutdown: writing what is queued and sealing open streams");
     components->logs->Stop();
+  }
+  if (components->metrics) {
+    spdlog::info("shutdown: writing queued samples and sealing open series");
+    components->metrics->Stop();
   }
   if (components->server) components->server->Stop();
   if (components->shards) {

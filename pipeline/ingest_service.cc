@@ -9,7 +9,12 @@
 #include "pipeline/buffer_pool.h"
 #include "pipeline/decoders/json_lines.h"
 #include "pipeline/decoders/loki_push_json.h"
+#include "pipeline/content_decoding.h"
+#include "pipeline/decoders/influx_line.h"
 #include "pipeline/decoders/loki_push_proto.h"
+#include "pipeline/decoders/otlp_metrics.h"
+#include "pipeline/decoders/remote_write.h"
+#include "pipeline/decoders/vm_import.h"
 
 namespace sluice::pipeline {
 
@@ -29,6 +34,16 @@ std::string_view IngestFormatName(IngestFormat format) {
       return "otlp_protobuf";
     case IngestFormat::kJsonLinesLenient:
       return "tcp_jsonline";
+    case IngestFormat::kRemoteWrite:
+      return "prometheus_remote_write";
+    case IngestFormat::kVmImport:
+      return "vm_import";
+    case IngestFormat::kInflux:
+      return "influx";
+    case IngestFormat::kOtlpMetricsJson:
+      return "otlp_metrics_json";
+    case IngestFormat::kOtlpMetricsProto:
+      return "otlp_metrics_protobuf";
   }
   return "unknown";
 }
@@ -48,16 +63,17 @@ struct IngestService::Metrics {
   explicit Metrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
                      .Name("sluice_ingest_requests_total")
-                     .Help("Log ingest requests by wire format and outcome (ok, invalid, "
+                     .Help("Ingest requests by wire format and outcome (ok, invalid, "
                            "failed, unavailable).")
                      .Register(registry)),
         entries(prometheus::BuildCounter()
                     .Name("sluice_ingest_entries_total")
-                    .Help("Log entries accepted, by wire format.")
+                    .Help("Log entries (metrics: samples) accepted, by wire format.")
                     .Register(registry)),
         rejected(prometheus::BuildCounter()
                      .Name("sluice_ingest_entries_rejected_total")
-                     .Help("Log entries refused one by one (bulk items, OTLP records), by format.")
+                     .Help("Log entries (metrics: series, lines or data points) refused one by "
+                           "one, by format.")
                      .Register(registry)),
         decode(prometheus::BuildHistogram()
                    .Name("sluice_ingest_decode_seconds")
@@ -87,7 +103,7 @@ struct IngestService::Metrics {
     by_outcome[f][Index(outcome)]->Increment();
     if (r.status.ok()) {
       entries_by_format[f]->Increment(static_cast<double>(r.entries));
-      int64_t rejected_here = r.otlp.rejected;
+      int64_t rejected_here = r.otlp.rejected + r.metrics.rejected_series;
       for (const BulkItem& item : r.bulk_items) rejected_here += item.status >= 300 ? 1 : 0;
       if (rejected_here > 0) rejected_by_format[f]->Increment(static_cast<double>(rejected_here));
     }
@@ -97,19 +113,22 @@ struct IngestService::Metrics {
   prometheus::Family<prometheus::Counter>& entries;
   prometheus::Family<prometheus::Counter>& rejected;
   prometheus::Family<prometheus::Histogram>& decode;
-  static constexpr int kFormats = static_cast<int>(IngestFormat::kJsonLinesLenient) + 1;
+  static constexpr int kFormats = static_cast<int>(IngestFormat::kOtlpMetricsProto) + 1;
   prometheus::Counter* by_outcome[kFormats][4]{};
   prometheus::Counter* entries_by_format[kFormats]{};
   prometheus::Counter* rejected_by_format[kFormats]{};
   prometheus::Histogram* decode_by_format[kFormats]{};
 };
 
-IngestService::IngestService(storage::LogStore& store, const IngestServiceOptions& options,
-                             prometheus::Registry& registry, const Clock& clock)
+IngestService::IngestService(storage::LogStore& store, storage::MetricStore* metric_store,
+                             const IngestServiceOptions& options, prometheus::Registry& registry,
+                             const Clock& clock)
     : store_(store),
+      metric_store_(metric_store),
       options_(options),
       clock_(clock),
       limits_(std::make_shared<const IngestLimits>(options.limits)),
+      metric_limits_(std::make_shared<const MetricLimits>(options.metric_limits)),
       metrics_(std::make_unique<Metrics>(registry)),
       queue_(std::make_unique<Queue>()) {}
 
@@ -140,8 +159,9 @@ void IngestService::Stop() {
   }
 }
 
-void IngestService::SetLimits(const IngestLimits& limits) {
+void IngestService::SetLimits(const IngestLimits& limits, const MetricLimits& metric_limits) {
   std::atomic_store(&limits_, std::make_shared<const IngestLimits>(limits));
+  std::atomic_store(&metric_limits_, std::make_shared<const MetricLimits>(metric_limits));
 }
 
 void IngestService::Submit(IngestRequest request, Done done) {
@@ -158,13 +178,18 @@ void IngestService::Submit(IngestRequest request, Done done) {
 void IngestService::WorkerLoop(size_t) {
   simdjson::ondemand::parser json;
   storage::LogBatch batch;
+  storage::MetricBatch metric_batch;
   Job job;
   while (true) {
     if (!queue_->jobs.wait_dequeue_timed(job, std::chrono::milliseconds(100))) {
       if (stopping_.load()) break;
       continue;
     }
-    Process(job.request, json, batch, std::move(job.done));
+    if (IsMetricsFormat(job.request.format)) {
+      ProcessMetrics(job.request, json, metric_batch, std::move(job.done));
+    } else {
+      Process(job.request, json, batch, std::move(job.done));
+    }
     job = Job{};
   }
 }
@@ -204,6 +229,9 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
     case IngestFormat::kOtlpProto:
       decoded = DecodeOtlpLogsProto(request.body, options_.otlp, ctx, &batch, &result.otlp);
       break;
+    default:
+      decoded = Status::Internal("a metrics format sent to the log pipeline");
+      break;
   }
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -222,6 +250,73 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
   BufferPool::RequestBodies().Give(std::move(request.body));
   store_.Write(batch, [metrics, format, result = std::move(result),
                        done = std::move(done)](const Status& written) mutable {
+    result.status = written;
+    metrics->Count(format, result);
+    done(std::move(result));
+  });
+}
+
+void IngestService::ProcessMetrics(IngestRequest& request, simdjson::ondemand::parser& json,
+                                   storage::MetricBatch& batch, Done done) {
+  auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<const MetricLimits> limits = std::atomic_load(&metric_limits_);
+  MetricDecodeContext ctx{clock_.NowNanos() / 1'000'000, limits.get(), &json};
+  batch.Clear();
+  batch.set_tenant(request.tenant);
+  IngestResult result;
+  Status decoded;
+  std::string uncompressed;
+  switch (request.format) {
+    case IngestFormat::kRemoteWrite: {
+      std::string_view body = request.body;
+      if (!request.snappy_already_undone) {
+        // The protocol mandates snappy whatever the headers say.
+        decoded = SnappyUncompress(request.body, options_.max_decoded_bytes, uncompressed);
+        if (!decoded.ok()) {
+          decoded = Status(decoded.code(),
+                           "remote write body is not snappy-compressed: " + decoded.message());
+          break;
+        }
+        body = uncompressed;
+      }
+      decoded = DecodeRemoteWrite(body, ctx, &batch, &result.metrics);
+      break;
+    }
+    case IngestFormat::kVmImport:
+      decoded = DecodeVmImport(request.body, ctx, &batch, &result.metrics);
+      break;
+    case IngestFormat::kInflux: {
+      InfluxOptions influx{request.influx_precision, request.influx_db};
+      decoded = DecodeInfluxLines(request.body, influx, ctx, &batch, &result.metrics);
+      break;
+    }
+    case IngestFormat::kOtlpMetricsJson:
+      decoded = DecodeOtlpMetricsJson(request.body, ctx, &batch, &result.metrics);
+      break;
+    case IngestFormat::kOtlpMetricsProto:
+      decoded = DecodeOtlpMetricsProto(request.body, ctx, &batch, &result.metrics);
+      break;
+    default:
+      decoded = Status::Internal("a log format sent to the metrics pipeline");
+      break;
+  }
+  if (decoded.ok() && metric_store_ == nullptr) {
+    decoded = Status::Unavailable("metrics storage is not enabled");
+  }
+  metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  BufferPool::RequestBodies().Give(std::move(request.body));
+  if (!decoded.ok()) {
+    result.status = decoded;
+    metrics_->Count(request.format, result);
+    done(std::move(result));
+    return;
+  }
+  result.entries = batch.samples().size();
+  IngestFormat format = request.format;
+  Metrics* metrics = metrics_.get();
+  metric_store_->Write(batch, [metrics, format, result = std::move(result),
+                               done = std::move(done)](const Status& written) mutable {
     result.status = written;
     metrics->Count(format, result);
     done(std::move(result));

@@ -23,7 +23,9 @@
 #include "pipeline/decoders/otlp_logs.h"
 #include "pipeline/field_mapping.h"
 #include "pipeline/ingest_limits.h"
+#include "pipeline/metric_validation.h"
 #include "storage/log_store.h"
+#include "storage/metric_store.h"
 
 namespace sluice::pipeline {
 
@@ -35,7 +37,15 @@ enum class IngestFormat {
   kOtlpJson,
   kOtlpProto,
   kJsonLinesLenient,  // the TCP listener: bad lines are skipped and counted, not fatal
+  // Metrics (to the MetricStore):
+  kRemoteWrite,
+  kVmImport,
+  kInflux,
+  kOtlpMetricsJson,
+  kOtlpMetricsProto,
 };
+
+inline bool IsMetricsFormat(IngestFormat f) { return f >= IngestFormat::kRemoteWrite; }
 
 std::string_view IngestFormatName(IngestFormat format);
 
@@ -47,6 +57,8 @@ struct IngestRequest {
   bool snappy_already_undone = false;  // Loki protobuf sent with Content-Encoding: snappy
   FieldMapping mapping;                // bulk, JSON lines
   std::string default_index;           // bulk: /{index}/_bulk
+  std::string influx_precision = "ns";  // Influx: the precision argument
+  std::string influx_db;                // Influx: the db argument (becomes label db)
 };
 
 struct IngestResult {
@@ -55,7 +67,8 @@ struct IngestResult {
   Status status;
   std::vector<BulkItem> bulk_items;  // kEsBulk: one per action, in order
   OtlpResult otlp;                   // kOtlp*, kJsonLinesLenient: entries rejected one by one
-  size_t entries = 0;                // entries stored
+  MetricDecodeResult metrics;        // metrics formats: series (lines, points) rejected one by one
+  size_t entries = 0;                // entries (metrics: samples) stored
 };
 
 struct IngestServiceOptions {
@@ -63,14 +76,17 @@ struct IngestServiceOptions {
   IngestLimits limits;
   OtlpOptions otlp;
   size_t max_decoded_bytes = 256 << 20;  // bounds snappy inside Loki's protobuf push
+  MetricLimits metric_limits;
 };
 
 class IngestService {
  public:
   using Done = std::function<void(IngestResult)>;
 
-  IngestService(storage::LogStore& store, const IngestServiceOptions& options,
-                prometheus::Registry& registry, const Clock& clock = Clock::Real());
+  // `metric_store` may be null: metrics formats are then refused.
+  IngestService(storage::LogStore& store, storage::MetricStore* metric_store,
+                const IngestServiceOptions& options, prometheus::Registry& registry,
+                const Clock& clock = Clock::Real());
   ~IngestService();
 
   void Start();
@@ -81,12 +97,15 @@ class IngestService {
   void Submit(IngestRequest request, Done done);
 
   // Applies new limits to requests decoded from now on (config reload).
-  void SetLimits(const IngestLimits& limits);
+  void SetLimits(const IngestLimits& limits, const MetricLimits& metric_limits);
 
   // Decodes and stores synchronously on the calling thread (the TCP listener's connections,
-  // tests). `json` is the caller's own parser.
+  // tests). `json` is the caller's own parser. Log formats only.
   void Process(IngestRequest& request, simdjson::ondemand::parser& json, storage::LogBatch& batch,
                Done done);
+  // The same for the metrics formats.
+  void ProcessMetrics(IngestRequest& request, simdjson::ondemand::parser& json,
+                      storage::MetricBatch& batch, Done done);
 
  private:
   struct Job;
@@ -94,9 +113,11 @@ class IngestService {
   void WorkerLoop(size_t index);
 
   storage::LogStore& store_;
+  storage::MetricStore* metric_store_;
   const IngestServiceOptions options_;
   const Clock& clock_;
   std::shared_ptr<const IngestLimits> limits_;  // swapped atomically on reload
+  std::shared_ptr<const MetricLimits> metric_limits_;
   std::unique_ptr<Metrics> metrics_;
   struct Queue;
   std::unique_ptr<Queue> queue_;

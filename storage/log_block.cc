@@ -38,7 +38,8 @@ Status ReadBlockHeader(std::string_view block, BlockHeader* header, std::string_
   if (span > room) {
     return Corrupt("time span out of range");
   }
-  header->max_ts = header->min_ts + static_cast<int64_t>(span);
+  // In unsigned arithmetic too: span may exceed INT64_MAX when min_ts is negative.
+  header->max_ts = static_cast<int64_t>(static_cast<uint64_t>(header->min_ts) + span);
   header->has_metadata = (static_cast<uint8_t>(block[0]) & kHasMetadata) != 0;
   block.remove_prefix(1);
   if (rest != nullptr) *rest = block;

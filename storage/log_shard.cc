@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "base/coding.h"
+#include "storage/group_commit.h"
 #include "storage/keys.h"
 #include "storage/log_shard_impl.h"
 #include "storage/wal_record.h"
@@ -16,8 +17,6 @@ namespace sluice::storage {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr size_t kDequeueChunk = 64;
-constexpr size_t kMaxBatchSubmissions = 4096;
 constexpr uint64_t kMaxSealBatchBytes = 16 << 20;
 constexpr auto kAgeCheckPeriod = std::chrono::seconds(1);
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
@@ -237,25 +236,10 @@ LogShardStats LogShard::Stats() const {
 
 void LogShard::Impl::WriterLoop() {
   std::vector<Submission> batch;
-  Submission chunk[kDequeueChunk];
-  auto take = [&](std::chrono::microseconds wait) {
-    size_t n = queue.wait_dequeue_bulk_timed(chunk, kDequeueChunk, wait);
-    for (size_t i = 0; i < n; ++i) batch.push_back(std::move(chunk[i]));
-    return n;
-  };
   while (true) {
     batch.clear();
-    take(kIdleWait);
-    if (options.durability == Durability::kInterval && !batch.empty()) {
-      // Group commit: gather what arrives until the next fsync is due.
-      auto due = last_sync + options.fsync_interval;
-      for (auto now = SteadyClock::now(); now < due && batch.size() < kMaxBatchSubmissions;
-           now = SteadyClock::now()) {
-        take(std::chrono::duration_cast<std::chrono::microseconds>(due - now));
-      }
-    }
-    while (batch.size() < kMaxBatchSubmissions && take(std::chrono::microseconds(0)) > 0) {
-    }
+    GatherGroupCommit(queue, batch, options.durability, last_sync, options.fsync_interval,
+                      kIdleWait);
 
     std::vector<Submission> control;
     std::vector<Submission> writes;

@@ -27,18 +27,13 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "storage/durability.h"
 #include "storage/label_matcher.h"
 #include "storage/log_metrics.h"
 #include "storage/shard_set.h"
 #include "storage/stream_registry.h"
 
 namespace sluice::storage {
-
-enum class Durability {
-  kNever,     // written to the OS at once: survives a crash of the process
-  kInterval,  // group commit: at most one fsync per fsync_interval, acknowledged after it
-  kAlways,    // an fsync for every write batch
-};
 
 struct LogShardOptions {
   Durability durability = Durability::kInterval;

@@ -1,45 +1,12 @@
 #include "storage/log_store.h"
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 #include <set>
 
+#include "storage/ack_join.h"
 #include "storage/wal_record.h"
 
 namespace sluice::storage {
-namespace {
-
-// Joins the acknowledgements of a batch's per-shard parts into one.
-class AckJoin {
- public:
-  AckJoin(size_t parts, std::function<void(const Status&)> done)
-      : remaining_(parts), done_(std::move(done)) {}
-
-  void PartDone(const Status& s) {
-    if (!s.ok()) {
-      std::lock_guard lock(mu_);
-      if (first_error_.ok()) first_error_ = s;
-    }
-    if (remaining_.fetch_sub(1) == 1) {
-      Status result;
-      {
-        std::lock_guard lock(mu_);
-        result = first_error_;
-      }
-      done_(result);
-    }
-  }
-
- private:
-  std::atomic<size_t> remaining_;
-  std::function<void(const Status&)> done_;
-  std::mutex mu_;
-  Status first_error_;
-};
-
-}  // namespace
-
 LogStore::LogStore(const ShardSet& shards, const LogShardOptions& options,
                    prometheus::Registry& registry, const Clock& clock)
     : metrics_(std::make_unique<LogMetrics>(registry)) {

@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "storage/labels.h"
@@ -102,7 +101,9 @@ class MetricBatch {
   std::string arena_;
   std::vector<LabelRef> label_refs_;
   std::vector<MetricSeriesRef> series_;
-  std::unordered_multimap<uint64_t, uint32_t> series_by_fingerprint_;
+  static constexpr uint32_t kEmptySlot = UINT32_MAX;
+  size_t FreeSlot(uint64_t fingerprint) const;
+  std::vector<uint32_t> slots_;  // series indexes by fingerprint, linear probing
   std::vector<MetricSampleRef> samples_;
   std::vector<MetricMetadata> metadata_;
   mutable std::vector<LabelView> views_;  // label_refs_ resolved against arena_

@@ -65,13 +65,15 @@ rocksdb::Options ShardOptions() {
 }
 
 constexpr std::array<const char*, static_cast<size_t>(Cf::kCount)> kCfNames{
-    "default", "log_wal", "log_streams", "log_blocks", "log_block_meta"};
+    "default",    "log_wal",       "log_streams",   "log_blocks", "log_block_meta",
+    "metric_wal", "metric_series", "metric_chunks", "metric_meta"};
 
 rocksdb::ColumnFamilyOptions CfOptions(Cf cf) {
   rocksdb::ColumnFamilyOptions o;
   o.compression = rocksdb::kZSTD;
   switch (cf) {
     case Cf::kLogWal:
+    case Cf::kMetricWal:
       // Records live until their entries are sealed into blocks, usually well within one
       // memtable, where a Put and its SingleDelete cancel out: most never reach an SST.
       o.compression = rocksdb::kNoCompression;
@@ -81,6 +83,18 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf) {
     case Cf::kLogBlocks: {
       o.compression = rocksdb::kNoCompression;  // blocks are zstd-compressed already
       o.write_buffer_size = 64 << 20;
+      rocksdb::BlockBasedTableOptions table;
+      table.block_size = 64 << 10;
+      o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      break;
+    }
+    case Cf::kMetricChunks: {
+      // Chunks are small (a few hundred bytes); zstd over whole SST blocks of neighbouring chunks
+      // (the same series over time, then its neighbours) removes what repeats between them.
+      o.write_buffer_size = 64 << 20;
+      o.bottommost_compression = rocksdb::kZSTD;
+      o.bottommost_compression_opts.level = 9;
+      o.bottommost_compression_opts.enabled = true;
       rocksdb::BlockBasedTableOptions table;
       table.block_size = 64 << 10;
       o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -167,6 +181,21 @@ uint64_t ShardSet::DiskBytes() const {
     }
   }
   return total;
+}
+
+Status ShardSet::CompactAll() {
+  for (Shard& shard : shards_) {
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(shard.cfs.begin(), shard.cfs.end());
+    SLUICE_RETURN_IF_ERROR(
+        FromRocks(shard.db->Flush(rocksdb::FlushOptions(), cfs), "flushing memtables"));
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (rocksdb::ColumnFamilyHandle* cf : shard.cfs) {
+      SLUICE_RETURN_IF_ERROR(
+          FromRocks(shard.db->CompactRange(options, cf, nullptr, nullptr), "compacting a shard"));
+    }
+  }
+  return Status::Ok();
 }
 
 Status ShardSet::Close() {

@@ -22,7 +22,18 @@
 
 namespace sluice::storage {
 
-enum class Cf : size_t { kDefault, kLogWal, kLogStreams, kLogBlocks, kLogBlockMeta, kCount };
+enum class Cf : size_t {
+  kDefault,
+  kLogWal,
+  kLogStreams,
+  kLogBlocks,
+  kLogBlockMeta,
+  kMetricWal,
+  kMetricSeries,
+  kMetricChunks,
+  kMetricMeta,
+  kCount
+};
 
 struct Shard {
   size_t index = 0;
@@ -55,6 +66,11 @@ class ShardSet {
 
   // Bytes the shards take on disk (SST and WAL files), from RocksDB's properties.
   uint64_t DiskBytes() const;
+
+  // Flushes every memtable and compacts every column family of every shard: what is deleted is
+  // gone from disk and the rest is in its final, most compressed form. For benchmarks measuring
+  // bytes on disk, and operators reclaiming space; slow on big data dirs.
+  Status CompactAll();
 
   // Flushes memtables and the WALs to disk and closes every shard. Idempotent.
   Status Close();

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "daemon/api/metrics_ingest_api.h"
+
 namespace sluice::daemon {
 namespace {
 
@@ -23,6 +25,11 @@ HttpResponse PlainError(int status, std::string_view message) {
 
 void RegisterLokiPushApi(Router& router, const IngestApi& api) {
   auto handler = [api](HttpRequest request, Responder responder) {
+    if (IsRemoteWriteRequest(request)) {
+      // Cortex and Mimir took /api/prom/push for Prometheus remote write too.
+      HandleRemoteWrite(api, std::move(request), std::move(responder));
+      return;
+    }
     Result<std::string> tenant = RequestTenant(request, api.default_tenant);
     if (!tenant.ok()) {
       responder.Send(PlainError(400, tenant.status().message()));

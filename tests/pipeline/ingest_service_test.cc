@@ -25,7 +25,7 @@ class IngestServiceTest : public ::testing::Test {
     store_->Start();
     IngestServiceOptions options;
     options.workers = 2;
-    service_ = std::make_unique<IngestService>(*store_, options, registry_);
+    service_ = std::make_unique<IngestService>(*store_, nullptr, options, registry_);
     service_->Start();
   }
   ~IngestServiceTest() override {

@@ -1,0 +1,691 @@
+// MetricShard: the writer thread, WAL commits, heads, sealing, recovery and reads.
+#include "storage/metric_shard.h"
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <fmt/format.h>
+#include <pthread.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "base/coding.h"
+#include "storage/group_commit.h"
+#include "storage/keys.h"
+#include "storage/series_registry.h"
+
+namespace sluice::storage {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kIdleWait = std::chrono::milliseconds(100);
+constexpr auto kAgeCheckPeriod = std::chrono::seconds(1);
+constexpr size_t kMaxSealGroup = 4096;  // series per sealing write batch
+constexpr uint8_t kWalVersion = 1;
+
+// WAL record := u8 version, varint series_count, series x series_count
+// series     := varint id, varint n, (zigzag varint ts delta, fixed64 value bits) x n
+void PutValue(std::string* out, double v) {
+  char buf[8];
+  uint64_t bits = std::bit_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
+  out->append(buf, 8);
+}
+
+bool GetValue(std::string_view& in, double* v) {
+  if (in.size() < 8) return false;
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits |= uint64_t{static_cast<uint8_t>(in[i])} << (8 * i);
+  in.remove_prefix(8);
+  *v = std::bit_cast<double>(bits);
+  return true;
+}
+
+std::string MetadataKey(std::string_view tenant, std::string_view family) {
+  std::string key(tenant);
+  key.push_back('\xff');
+  key.append(family);
+  return key;
+}
+
+std::string EncodeMetadata(const MetricMetadata& m) {
+  std::string out;
+  out.push_back(1);  // version
+  out.push_back(static_cast<char>(m.type));
+  PutLengthPrefixed(&out, m.help);
+  PutLengthPrefixed(&out, m.unit);
+  return out;
+}
+
+bool DecodeMetadata(std::string_view key, std::string_view in, MetricMetadata* m) {
+  size_t sep = key.find('\xff');
+  if (sep == std::string_view::npos || in.size() < 2 || in[0] != 1) return false;
+  m->family.assign(key.substr(sep + 1));
+  m->type = static_cast<MetricType>(static_cast<uint8_t>(in[1]) & 7);
+  in.remove_prefix(2);
+  std::string_view help, unit;
+  if (!GetLengthPrefixed(in, &help) || !GetLengthPrefixed(in, &unit)) return false;
+  m->help.assign(help);
+  m->unit.assign(unit);
+  return true;
+}
+
+// Sorts samples by time keeping, among equal timestamps, only the last one (the newest write:
+// callers append older data first).
+void SortAndDedupe(std::vector<Sample>& samples) {
+  auto by_ts = [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; };
+  if (!std::is_sorted(samples.begin(), samples.end(), by_ts)) {
+    std::stable_sort(samples.begin(), samples.end(), by_ts);
+  }
+  size_t out = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i + 1 < samples.size() && samples[i + 1].timestamp_ms == samples[i].timestamp_ms) continue;
+    samples[out++] = samples[i];
+  }
+  samples.resize(out);
+}
+
+}  // namespace
+
+struct MetricShard::Submission {
+  MetricShardPart part;
+  Done done;
+  bool seal_all = false;  // a control message from SealAll()
+};
+
+struct MetricShard::Impl {
+  Impl(const Shard& s, const MetricShardOptions& o, MetricEngineMetrics* m, const Clock& c)
+      : shard(s), options(o), metrics(m), clock(c) {}
+
+  void WriterLoop();
+  void Commit(std::vector<Submission>& batch);
+  void AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, double value, int64_t now_ns);
+  void MaybeSeal(bool force_all);
+  Status Seal(const std::vector<MetricSeries*>& group);
+  Status DeleteSealedWal();
+  Status ReplayRecord(uint64_t seq, std::string_view record);
+  int64_t SteadyNanos() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               clock.SteadyNow().time_since_epoch())
+        .count();
+  }
+
+  const Shard shard;
+  const MetricShardOptions options;
+  MetricEngineMetrics* metrics;
+  const Clock& clock;
+
+  moodycamel::BlockingConcurrentQueue<Submission> queue;
+  std::thread writer;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool stopped = false;
+
+  // Guards `series` (registry and heads) and `metadata` against readers; only the writer thread
+  // mutates them, so it reads without the lock.
+  mutable std::shared_mutex mu;
+  SeriesRegistry series;
+  std::unordered_map<std::string, MetricMetadata> metadata;  // MetadataKey -> metadata
+
+  // Writer-thread state.
+  uint64_t next_wal_seq = 0;
+  uint64_t next_chunk_seq = 0;
+  uint64_t wal_deleted_below = 0;  // WAL records below this seq are deleted
+  uint64_t head_bytes = 0;
+  std::vector<MetricSeries*> full_heads;
+  std::chrono::steady_clock::time_point last_sync{};
+  std::chrono::steady_clock::time_point last_age_check{};
+};
+
+MetricShard::MetricShard(const Shard& shard, const MetricShardOptions& options,
+                         MetricEngineMetrics* metrics, const Clock& clock)
+    : shard_(shard), impl_(std::make_unique<Impl>(shard, options, metrics, clock)) {}
+
+MetricShard::~MetricShard() { Stop(); }
+
+Status MetricShard::Recover() {
+  Impl& m = *impl_;
+  rocksdb::DB* db = shard_.db;
+  std::string value;
+  auto read_counter = [&](std::string_view key, uint64_t* out) {
+    if (db->Get({}, shard_.cf(Cf::kDefault), key, &value).ok()) {
+      std::string_view v(value);
+      GetFixed64BE(v, out);
+    }
+  };
+  read_counter(keys::kMetricNextChunkSeq, &m.next_chunk_seq);
+  read_counter(keys::kMetricNextWalSeq, &m.next_wal_seq);
+
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, shard_.cf(Cf::kMetricSeries)));
+  std::string tenant;
+  Labels labels;
+  std::vector<LabelView> views;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t id = 0;
+    auto s = std::make_unique<MetricSeries>();
+    if (!GetFixed64BE(key, &id) || id == 0 || id > std::numeric_limits<uint32_t>::max() ||
+        !DecodeSeriesRecord(std::string_view(it->value().data(), it->value().size()), s.get(),
+                            &tenant) ||
+        !DecodeSeriesLabels(s->labels, &labels)) {
+      return Status::Corruption(fmt::format("shard {}: unreadable series record", shard_.index));
+    }
+    views.clear();
+    for (const Label& l : labels) views.push_back(LabelView{l.name, l.value});
+    s->id = static_cast<uint32_t>(id);
+    s->tenant = m.series.InternTenant(tenant);
+    s->fingerprint = SeriesFingerprint(tenant, views);
+    m.next_wal_seq = std::max(m.next_wal_seq, s->wal_floor);
+    m.series.Add(std::move(s));
+  }
+  SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "reading metric series"));
+
+  it.reset(db->NewIterator({}, shard_.cf(Cf::kMetricMeta)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    MetricMetadata md;
+    if (!DecodeMetadata(key, std::string_view(it->value().data(), it->value().size()), &md)) {
+      return Status::Corruption(fmt::format("shard {}: unreadable metadata record", shard_.index));
+    }
+    m.metadata.emplace(std::string(key), std::move(md));
+  }
+  SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "reading metric metadata"));
+
+  size_t replayed = 0;
+  bool first = true;
+  it.reset(db->NewIterator({}, shard_.cf(Cf::kMetricWal)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t seq = 0;
+    if (!GetFixed64BE(key, &seq)) {
+      return Status::Corruption(fmt::format("shard {}: bad metric WAL key", shard_.index));
+    }
+    if (first) m.wal_deleted_below = seq;
+    first = false;
+    SLUICE_RETURN_IF_ERROR(
+        m.ReplayRecord(seq, std::string_view(it->value().data(), it->value().size()))
+            .WithContext(
+                fmt::format("shard {}: replaying metric WAL record {}", shard_.index, seq)));
+    m.next_wal_seq = std::max(m.next_wal_seq, seq + 1);
+    ++replayed;
+  }
+  SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the metric WAL"));
+  if (first) m.wal_deleted_below = m.next_wal_seq;
+  m.metrics->series.Increment(static_cast<double>(m.series.size()));
+  if (replayed > 0) {
+    spdlog::info("shard {}: replayed {} metric WAL records ({} bytes of unsealed samples)",
+                 shard_.index, replayed, m.head_bytes);
+  }
+  return Status::Ok();
+}
+
+Status MetricShard::Impl::ReplayRecord(uint64_t seq, std::string_view in) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kWalVersion) {
+    return Status::Corruption("unknown metric WAL record version");
+  }
+  in.remove_prefix(1);
+  uint64_t series_count = 0;
+  if (!GetVarint(in, &series_count)) return Status::Corruption("truncated metric WAL record");
+  int64_t now = SteadyNanos();
+  for (uint64_t i = 0; i < series_count; ++i) {
+    uint64_t id = 0, n = 0;
+    if (!GetVarint(in, &id) || !GetVarint(in, &n) || n > in.size()) {
+      return Status::Corruption("truncated metric WAL record");
+    }
+    MetricSeries* s = id <= std::numeric_limits<uint32_t>::max()
+                          ? series.FindById(static_cast<uint32_t>(id))
+                          : nullptr;
+    if (s == nullptr) return Status::Corruption(fmt::format("unknown series id {}", id));
+    int64_t ts = 0;
+    for (uint64_t k = 0; k < n; ++k) {
+      uint64_t delta = 0;
+      double v = 0;
+      if (!GetVarint(in, &delta) || !GetValue(in, &v)) {
+        return Status::Corruption("truncated metric WAL record");
+      }
+      ts = static_cast<int64_t>(static_cast<uint64_t>(ts) +
+                                static_cast<uint64_t>(ZigZagDecode(delta)));
+      // Samples of a series sealed after this record was written are in chunks already.
+      if (seq >= s->wal_floor) AppendSample(*s, seq, ts, v, now);
+    }
+  }
+  return Status::Ok();
+}
+
+void MetricShard::Start() {
+  Impl& m = *impl_;
+  if (m.started) return;
+  m.started = true;
+  m.last_age_check = m.clock.SteadyNow();
+  m.writer = std::thread([this] {
+    pthread_setname_np(pthread_self(), fmt::format("sluice-metric-{}", shard_.index).c_str());
+    impl_->WriterLoop();
+  });
+}
+
+void MetricShard::Stop() {
+  Impl& m = *impl_;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.stopping = true;
+  m.queue.enqueue(Submission{});  // wakes the writer
+  m.writer.join();
+}
+
+void MetricShard::Submit(MetricShardPart part, Done done) {
+  impl_->queue.enqueue(Submission{std::move(part), std::move(done), false});
+}
+
+Status MetricShard::SealAll() {
+  if (!impl_->started || impl_->stopped) {
+    impl_->MaybeSeal(true);
+    return Status::Ok();
+  }
+  std::promise<Status> promise;
+  auto result = promise.get_future();
+  impl_->queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true});
+  return result.get();
+}
+
+void MetricShard::Impl::WriterLoop() {
+  std::vector<Submission> batch;
+  while (true) {
+    batch.clear();
+    GatherGroupCommit(queue, batch, options.durability, last_sync, options.fsync_interval,
+                      kIdleWait);
+    std::vector<Submission> control;
+    std::vector<Submission> writes;
+    for (Submission& s : batch) {
+      if (s.seal_all) {
+        control.push_back(std::move(s));
+      } else if (s.done) {
+        writes.push_back(std::move(s));
+      }
+    }
+    if (!writes.empty()) Commit(writes);
+    MaybeSeal(!control.empty());
+    for (Submission& s : control) s.done(Status::Ok());
+    if (stopping.load() && queue.size_approx() == 0) break;
+  }
+  if (options.seal_on_stop) MaybeSeal(true);
+}
+
+void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
+  rocksdb::WriteBatch wb;
+  std::vector<std::unique_ptr<MetricSeries>> created;
+  std::unordered_multimap<uint64_t, MetricSeries*> created_by_fingerprint;
+  struct Pending {
+    MetricSeries* series;
+    uint64_t seq;
+    const Sample* samples;
+    uint32_t count;
+  };
+  std::vector<Pending> pending;
+  std::vector<std::pair<std::string, const MetricMetadata*>> new_metadata;
+  std::string record;
+  uint32_t next_id = series.NextId();
+  size_t samples_total = 0;
+
+  for (Submission& sub : batch) {
+    const MetricShardPart& part = sub.part;
+    if (series.FindTenant(part.tenant) < 0) {
+      std::unique_lock lock(mu);
+      series.InternTenant(part.tenant);
+    }
+    auto tenant = static_cast<uint32_t>(series.FindTenant(part.tenant));
+    uint64_t seq = next_wal_seq++;
+    record.clear();
+    record.push_back(static_cast<char>(kWalVersion));
+    PutVarint(&record, part.series.size());
+    for (const MetricShardPart::Series& ps : part.series) {
+      std::string_view labels =
+          std::string_view(part.labels).substr(ps.labels_offset, ps.labels_size);
+      MetricSeries* s = series.Find(tenant, ps.fingerprint, labels);
+      if (s == nullptr) {
+        auto [begin, end] = created_by_fingerprint.equal_range(ps.fingerprint);
+        for (auto it = begin; it != end && s == nullptr; ++it) {
+          if (it->second->tenant == tenant && it->second->labels == labels) s = it->second;
+        }
+      }
+      if (s == nullptr) {
+        auto fresh = std::make_unique<MetricSeries>();
+        fresh->id = next_id++;
+        fresh->tenant = tenant;
+        fresh->fingerprint = ps.fingerprint;
+        fresh->labels.assign(labels);
+        fresh->wal_floor = seq;
+        wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(fresh->id),
+               EncodeSeriesRecord(*fresh, part.tenant));
+        s = fresh.get();
+        created_by_fingerprint.emplace(ps.fingerprint, s);
+        created.push_back(std::move(fresh));
+      }
+      PutVarint(&record, s->id);
+      PutVarint(&record, ps.sample_count);
+      int64_t previous = 0;
+      for (uint32_t k = 0; k < ps.sample_count; ++k) {
+        const Sample& sample = part.samples[ps.first_sample + k];
+        PutVarint(&record,
+                  ZigZagEncode(static_cast<int64_t>(static_cast<uint64_t>(sample.timestamp_ms) -
+                                                    static_cast<uint64_t>(previous))));
+        PutValue(&record, sample.value);
+        previous = sample.timestamp_ms;
+      }
+      pending.push_back(Pending{s, seq, part.samples.data() + ps.first_sample, ps.sample_count});
+      samples_total += ps.sample_count;
+    }
+    wb.Put(shard.cf(Cf::kMetricWal), keys::U64(seq), record);
+    for (const MetricMetadata& md : part.metadata) {
+      std::string key = MetadataKey(part.tenant, md.family);
+      auto it = metadata.find(key);
+      if (it != metadata.end() && it->second == md) continue;
+      wb.Put(shard.cf(Cf::kMetricMeta), key, EncodeMetadata(md));
+      new_metadata.emplace_back(std::move(key), &md);
+    }
+  }
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options.durability != Durability::kNever;
+  Status written = FromRocks(shard.db->Write(wo, &wb), "writing the metric WAL");
+  last_sync = SteadyClock::now();
+  metrics->wal_commits.Increment();
+  if (!written.ok()) {
+    metrics->wal_failures.Increment();
+    spdlog::error("shard {}: {}", shard.index, written.message());
+    for (Submission& s : batch) s.done(written);
+    return;
+  }
+  {
+    std::unique_lock lock(mu);
+    for (auto& s : created) series.Add(std::move(s));
+    for (auto& [key, md] : new_metadata) metadata[key] = *md;
+    int64_t now = SteadyNanos();
+    for (const Pending& p : pending) {
+      for (uint32_t k = 0; k < p.count; ++k) {
+        AppendSample(*p.series, p.seq, p.samples[k].timestamp_ms, p.samples[k].value, now);
+      }
+    }
+  }
+  metrics->series.Increment(static_cast<double>(created.size()));
+  metrics->samples_written.Increment(static_cast<double>(samples_total));
+  for (Submission& s : batch) s.done(Status::Ok());
+}
+
+void MetricShard::Impl::AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, double value,
+                                     int64_t now_ns) {
+  if (s.HeadEmpty()) {
+    s.head_first_wal_seq = seq;
+    s.head_since_steady_ns = now_ns;
+  }
+  s.head_last_wal_seq = seq;
+  size_t before = s.HeadMemoryBytes();
+  if (s.head.count() == 0 || ts > s.head.last_ts()) {
+    s.head.Append(ts, value);
+  } else {
+    s.out_of_order.push_back(Sample{ts, value});
+  }
+  s.ExtendTimeRange(ts);
+  size_t after = s.HeadMemoryBytes();
+  head_bytes += after - before;
+  metrics->head_bytes.Increment(static_cast<double>(after - before));
+  if (!s.seal_queued && (s.head.count() >= options.chunk_max_samples ||
+                         s.out_of_order.size() >= options.chunk_max_samples)) {
+    s.seal_queued = true;
+    full_heads.push_back(&s);
+  }
+}
+
+void MetricShard::Impl::MaybeSeal(bool force_all) {
+  std::vector<MetricSeries*> to_seal;
+  auto now = clock.SteadyNow();
+  bool periodic = now - last_age_check >= kAgeCheckPeriod;
+  if (force_all) {
+    series.ForEach([&](MetricSeries& s) {
+      if (!s.HeadEmpty()) to_seal.push_back(&s);
+    });
+  } else {
+    to_seal.swap(full_heads);
+    if (periodic) {
+      last_age_check = now;
+      int64_t oldest_allowed = SteadyNanos() - options.chunk_max_age.count();
+      series.ForEach([&](MetricSeries& s) {
+        if (!s.HeadEmpty() && !s.seal_queued && s.head_since_steady_ns <= oldest_allowed) {
+          s.seal_queued = true;
+          to_seal.push_back(&s);
+        }
+      });
+    }
+    if (head_bytes > options.head_memory_limit) {
+      // Over the memory limit: seal the largest heads until three quarters of it are free.
+      std::vector<MetricSeries*> all;
+      series.ForEach([&](MetricSeries& s) {
+        if (!s.HeadEmpty() && !s.seal_queued) all.push_back(&s);
+      });
+      std::sort(all.begin(), all.end(), [](MetricSeries* a, MetricSeries* b) {
+        return a->HeadMemoryBytes() > b->HeadMemoryBytes();
+      });
+      uint64_t projected = head_bytes;
+      for (MetricSeries* s : all) {
+        if (projected <= options.head_memory_limit / 4 * 3) break;
+        projected -= std::min<uint64_t>(projected, s->HeadMemoryBytes());
+        s->seal_queued = true;
+        to_seal.push_back(s);
+      }
+    }
+  }
+  full_heads.clear();
+  for (size_t i = 0; i < to_seal.size(); i += kMaxSealGroup) {
+    std::vector<MetricSeries*> group(
+        to_seal.begin() + static_cast<std::ptrdiff_t>(i),
+        to_seal.begin() + static_cast<std::ptrdiff_t>(std::min(to_seal.size(), i + kMaxSealGroup)));
+    Status s = Seal(group);
+    if (!s.ok()) {
+      spdlog::error("shard {}: sealing {} series: {}", shard.index, group.size(), s.message());
+      for (MetricSeries* m : group) m->seal_queued = false;
+    }
+  }
+  if (force_all || periodic) {
+    Status s = DeleteSealedWal();
+    if (!s.ok()) spdlog::error("shard {}: {}", shard.index, s.message());
+  }
+}
+
+Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
+  rocksdb::WriteBatch wb;
+  std::vector<Sample> samples;
+  std::string chunk;
+  uint64_t seq = next_chunk_seq;
+  uint64_t chunk_bytes = 0, chunk_samples = 0;
+  std::vector<MetricSeries> updated(group.size());  // the series records as they will be
+  for (size_t i = 0; i < group.size(); ++i) {
+    MetricSeries* s = group[i];
+    samples.clear();
+    s->head.Decode(&samples);
+    samples.insert(samples.end(), s->out_of_order.begin(), s->out_of_order.end());
+    SortAndDedupe(samples);
+    if (samples.empty()) continue;
+    chunk.clear();
+    EncodeChunk(samples, &chunk);
+    int64_t min_ts = samples.front().timestamp_ms;
+    int64_t max_ts = samples.back().timestamp_ms;
+    wb.Put(shard.cf(Cf::kMetricChunks), keys::Chunk(s->id, min_ts, seq++), chunk);
+    MetricSeries& u = updated[i];
+    u.has_data = s->has_data;
+    u.min_ts = s->min_ts;
+    u.max_ts = s->max_ts;
+    u.labels = s->labels;
+    // Heads fill in WAL order, so every sample of this series in an older record is sealed now.
+    u.wal_floor = s->head_last_wal_seq + 1;
+    u.max_chunk_span = std::max(
+        s->max_chunk_span,
+        static_cast<int64_t>(static_cast<uint64_t>(max_ts) - static_cast<uint64_t>(min_ts)));
+    wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s->id),
+           EncodeSeriesRecord(u, series.TenantName(s->tenant)));
+    chunk_bytes += chunk.size();
+    chunk_samples += samples.size();
+  }
+  wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
+  wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextWalSeq, keys::U64(next_wal_seq));
+
+  uint64_t freed = 0;
+  {
+    // Readers must see each sample either in a head or in a chunk, never both nor neither.
+    std::unique_lock lock(mu);
+    SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "writing metric chunks"));
+    for (size_t i = 0; i < group.size(); ++i) {
+      MetricSeries* s = group[i];
+      freed += s->HeadMemoryBytes();
+      s->head.Clear();
+      std::vector<Sample>().swap(s->out_of_order);
+      freed -= std::min<uint64_t>(freed, s->HeadMemoryBytes());
+      s->wal_floor = updated[i].wal_floor;
+      s->max_chunk_span = updated[i].max_chunk_span;
+      s->seal_queued = false;
+    }
+  }
+  next_chunk_seq = seq;
+  head_bytes -= std::min(head_bytes, freed);
+  metrics->head_bytes.Decrement(static_cast<double>(freed));
+  metrics->chunks_sealed.Increment(static_cast<double>(group.size()));
+  metrics->chunk_bytes.Increment(static_cast<double>(chunk_bytes));
+  metrics->chunk_samples.Increment(static_cast<double>(chunk_samples));
+  return Status::Ok();
+}
+
+Status MetricShard::Impl::DeleteSealedWal() {
+  uint64_t floor = next_wal_seq;
+  series.ForEach([&](MetricSeries& s) {
+    if (!s.HeadEmpty()) floor = std::min(floor, s.head_first_wal_seq);
+  });
+  if (floor <= wal_deleted_below) return Status::Ok();
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(shard.cf(Cf::kMetricWal), keys::U64(wal_deleted_below), keys::U64(floor));
+  wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextWalSeq, keys::U64(next_wal_seq));
+  SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "deleting sealed metric WAL records"));
+  wal_deleted_below = floor;
+  return Status::Ok();
+}
+
+std::vector<SeriesInfo> MetricShard::Select(std::string_view tenant, const LabelMatchers& matchers,
+                                            int64_t start, int64_t end) const {
+  std::vector<SeriesInfo> out;
+  std::shared_lock lock(impl_->mu);
+  for (const MetricSeries* s : impl_->series.Select(tenant, matchers, start, end)) {
+    SeriesInfo info;
+    info.shard = shard_.index;
+    info.id = s->id;
+    DecodeSeriesLabels(s->labels, &info.labels);
+    info.min_ts = s->min_ts;
+    info.max_ts = s->max_ts;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status MetricShard::Read(uint32_t id, int64_t start, int64_t end, std::vector<Sample>* out) const {
+  std::vector<Sample> head;
+  int64_t span = 0;
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::shared_lock lock(impl_->mu);
+    const MetricSeries* s = impl_->series.FindById(id);
+    if (s == nullptr) return Status::NotFound(fmt::format("series {} not found", id));
+    if (!s->Overlaps(start, end)) return Status::Ok();
+    s->head.Decode(&head);
+    head.insert(head.end(), s->out_of_order.begin(), s->out_of_order.end());
+    span = s->max_chunk_span;
+    snapshot = shard_.db->GetSnapshot();
+  }
+  struct Found {
+    uint64_t seq;
+    size_t begin, end;  // in `all`
+  };
+  std::vector<Sample> all;
+  std::vector<Found> found;
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string upper = keys::Chunk(id, end, std::numeric_limits<uint64_t>::max());
+  upper.push_back('\0');
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  int64_t from = start >= std::numeric_limits<int64_t>::min() + span
+                     ? start - span
+                     : std::numeric_limits<int64_t>::min();
+  Status status;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(shard_.db->NewIterator(ro, shard_.cf(Cf::kMetricChunks)));
+    for (it->Seek(keys::Chunk(id, from, 0)); it->Valid(); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      std::string_view value(it->value().data(), it->value().size());
+      uint64_t key_id = 0, seq = 0;
+      int64_t min_ts = 0;
+      ChunkHeader header;
+      if (!keys::ParseChunk(key, &key_id, &min_ts, &seq) || !ReadChunkHeader(value, &header)) {
+        status = Status::Corruption(fmt::format("series {}: unreadable chunk", id));
+        break;
+      }
+      if (header.max_ts < start) continue;
+      size_t begin = all.size();
+      status = DecodeChunk(value, &all);
+      if (!status.ok()) break;
+      found.push_back(Found{seq, begin, all.size()});
+    }
+    if (status.ok()) status = FromRocks(it->status(), "reading metric chunks");
+  }
+  shard_.db->ReleaseSnapshot(snapshot);
+  SLUICE_RETURN_IF_ERROR(status);
+
+  // Oldest writes first, so that SortAndDedupe keeps the newest of equal timestamps.
+  bool in_seq_order = std::is_sorted(found.begin(), found.end(),
+                                     [](const Found& a, const Found& b) { return a.seq < b.seq; });
+  std::vector<Sample> merged;
+  if (in_seq_order) {
+    merged.swap(all);
+  } else {
+    std::sort(found.begin(), found.end(),
+              [](const Found& a, const Found& b) { return a.seq < b.seq; });
+    merged.reserve(all.size() + head.size());
+    for (const Found& f : found) {
+      merged.insert(merged.end(), all.begin() + static_cast<std::ptrdiff_t>(f.begin),
+                    all.begin() + static_cast<std::ptrdiff_t>(f.end));
+    }
+  }
+  merged.insert(merged.end(), head.begin(), head.end());
+  SortAndDedupe(merged);
+  for (const Sample& s : merged) {
+    if (s.timestamp_ms >= start && s.timestamp_ms <= end) out->push_back(s);
+  }
+  return Status::Ok();
+}
+
+std::vector<MetricMetadata> MetricShard::Metadata(std::string_view tenant) const {
+  std::vector<MetricMetadata> out;
+  std::string prefix(tenant);
+  prefix.push_back('\xff');
+  std::shared_lock lock(impl_->mu);
+  for (const auto& [key, md] : impl_->metadata) {
+    if (key.starts_with(prefix)) out.push_back(md);
+  }
+  return out;
+}
+
+MetricShardStats MetricShard::Stats() const {
+  std::shared_lock lock(impl_->mu);
+  MetricShardStats stats;
+  stats.series = impl_->series.size();
+  impl_->series.ForEach([&](MetricSeries& s) {
+    stats.head_samples += s.HeadSamples();
+    stats.head_bytes += s.HeadMemoryBytes();
+  });
+  return stats;
+}
+
+}  // namespace sluice::storage

@@ -1,0 +1,203 @@
+#include "storage/series_registry.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "base/coding.h"
+
+namespace sluice::storage {
+
+void EncodeSeriesLabels(std::span<const LabelView> labels, std::string* out) {
+  for (const LabelView& l : labels) {
+    PutLengthPrefixed(out, l.name);
+    PutLengthPrefixed(out, l.value);
+  }
+}
+
+bool DecodeSeriesLabels(std::string_view in, Labels* out) {
+  out->clear();
+  while (!in.empty()) {
+    std::string_view name, value;
+    if (!GetLengthPrefixed(in, &name) || !GetLengthPrefixed(in, &value)) return false;
+    out->push_back(Label{std::string(name), std::string(value)});
+  }
+  return true;
+}
+
+std::string EncodeSeriesRecord(const MetricSeries& s, std::string_view tenant) {
+  std::string out;
+  out.push_back(1);  // version
+  PutLengthPrefixed(&out, tenant);
+  PutLengthPrefixed(&out, s.labels);
+  out.push_back(s.has_data ? 1 : 0);
+  PutVarint(&out, ZigZagEncode(s.min_ts));
+  PutVarint(&out, ZigZagEncode(s.max_ts));
+  PutVarint(&out, static_cast<uint64_t>(s.max_chunk_span));
+  PutVarint(&out, s.wal_floor);
+  return out;
+}
+
+bool DecodeSeriesRecord(std::string_view in, MetricSeries* s, std::string* tenant) {
+  if (in.empty() || in[0] != 1) return false;
+  in.remove_prefix(1);
+  std::string_view t, labels;
+  if (!GetLengthPrefixed(in, &t) || !GetLengthPrefixed(in, &labels) || in.empty()) return false;
+  tenant->assign(t);
+  s->labels.assign(labels);
+  s->has_data = in[0] != 0;
+  in.remove_prefix(1);
+  uint64_t lo = 0, hi = 0, span = 0;
+  if (!GetVarint(in, &lo) || !GetVarint(in, &hi) || !GetVarint(in, &span) ||
+      !GetVarint(in, &s->wal_floor)) {
+    return false;
+  }
+  s->min_ts = ZigZagDecode(lo);
+  s->max_ts = ZigZagDecode(hi);
+  s->max_chunk_span = static_cast<int64_t>(span);
+  return true;
+}
+
+uint32_t SeriesRegistry::InternTenant(std::string_view tenant) {
+  auto it = tenant_ids_.find(std::string(tenant));
+  if (it != tenant_ids_.end()) return it->second;
+  auto index = static_cast<uint32_t>(tenant_names_.size());
+  tenant_names_.emplace_back(tenant);
+  tenants_.emplace_back();
+  tenant_ids_.emplace(std::string(tenant), index);
+  return index;
+}
+
+int64_t SeriesRegistry::FindTenant(std::string_view tenant) const {
+  auto it = tenant_ids_.find(std::string(tenant));
+  return it == tenant_ids_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+MetricSeries* SeriesRegistry::Find(uint32_t tenant, uint64_t fingerprint,
+                                   std::string_view encoded_labels) {
+  if (slots_.empty()) return nullptr;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = fingerprint & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.series == nullptr) return nullptr;
+    if (slot.fingerprint == fingerprint && slot.series->tenant == tenant &&
+        slot.series->labels == encoded_labels) {
+      return slot.series;
+    }
+  }
+}
+
+void SeriesRegistry::InsertSlot(uint64_t fingerprint, MetricSeries* series) {
+  if ((count_ + 1) * 2 > slots_.size()) {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.resize(std::max<size_t>(64, old.size() * 2));
+    for (const Slot& s : old) {
+      if (s.series != nullptr) InsertSlot(s.fingerprint, s.series);
+    }
+  }
+  size_t mask = slots_.size() - 1;
+  size_t i = fingerprint & mask;
+  while (slots_[i].series != nullptr) i = (i + 1) & mask;
+  slots_[i] = Slot{fingerprint, series};
+}
+
+MetricSeries* SeriesRegistry::Add(std::unique_ptr<MetricSeries> series) {
+  uint32_t id = series->id;
+  if (by_id_.size() < id) by_id_.resize(id);
+  TenantIndex& index = tenants_[series->tenant];
+  std::string_view in(series->labels);
+  std::string_view name, value;
+  while (GetLengthPrefixed(in, &name) && GetLengthPrefixed(in, &value)) {
+    Postings& p = index.postings[std::string(name)][std::string(value)];
+    // Ids grow as series are created, so appending keeps postings sorted; loading from disk
+    // (in key order) does too.
+    if (p.empty() || p.back() < id) {
+      p.push_back(id);
+    } else {
+      p.insert(std::lower_bound(p.begin(), p.end(), id), id);
+    }
+  }
+  if (index.all.empty() || index.all.back() < id) {
+    index.all.push_back(id);
+  } else {
+    index.all.insert(std::lower_bound(index.all.begin(), index.all.end(), id), id);
+  }
+  MetricSeries* raw = series.get();
+  InsertSlot(raw->fingerprint, raw);
+  by_id_[id - 1] = std::move(series);
+  ++count_;
+  return raw;
+}
+
+const SeriesRegistry::Postings* SeriesRegistry::Candidates(const TenantIndex& index,
+                                                           const LabelMatchers& matchers,
+                                                           Postings* scratch) const {
+  // Intersect the postings of every matcher that cannot match an absent label; the others are
+  // checked per series afterwards.
+  const Postings* result = nullptr;
+  Postings merged;
+  for (const LabelMatcher& m : matchers) {
+    if (m.MatchesEmpty()) continue;
+    auto name_it = index.postings.find(m.name());
+    if (name_it == index.postings.end()) {
+      scratch->clear();
+      return scratch;
+    }
+    const Postings* these = nullptr;
+    if (m.op() == MatchOp::kEqual) {
+      auto value_it = name_it->second.find(m.value());
+      if (value_it == name_it->second.end()) {
+        scratch->clear();
+        return scratch;
+      }
+      these = &value_it->second;
+    } else {
+      merged.clear();
+      for (const auto& [value, postings] : name_it->second) {
+        if (m.Matches(value)) merged.insert(merged.end(), postings.begin(), postings.end());
+      }
+      std::sort(merged.begin(), merged.end());
+      these = &merged;
+    }
+    if (result == nullptr) {
+      *scratch = *these;
+    } else {
+      Postings next;
+      std::set_intersection(scratch->begin(), scratch->end(), these->begin(), these->end(),
+                            std::back_inserter(next));
+      scratch->swap(next);
+    }
+    result = scratch;
+    if (scratch->empty()) return scratch;
+  }
+  return result != nullptr ? result : &index.all;
+}
+
+std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
+                                                        const LabelMatchers& matchers,
+                                                        int64_t start, int64_t end) const {
+  std::vector<const MetricSeries*> out;
+  int64_t t = FindTenant(tenant);
+  if (t < 0) return out;
+  Postings scratch;
+  const Postings* candidates = Candidates(tenants_[static_cast<size_t>(t)], matchers, &scratch);
+  Labels labels;
+  for (uint32_t id : *candidates) {
+    const MetricSeries& s = *by_id_[id - 1];
+    if (!s.Overlaps(start, end)) continue;
+    bool ok = true;
+    for (const LabelMatcher& m : matchers) {
+      if (!m.MatchesEmpty()) continue;  // exact through the postings already
+      if (labels.empty()) DecodeSeriesLabels(s.labels, &labels);
+      if (!m.MatchesLabels(labels)) {
+        ok = false;
+        break;
+      }
+    }
+    labels.clear();
+    if (ok) out.push_back(&s);
+  }
+  return out;
+}
+
+}  // namespace sluice::storage

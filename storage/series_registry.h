@@ -1,0 +1,132 @@
+// SeriesRegistry: one shard's metric series, by id and by (tenant, labels), with postings per
+// label pair for selecting series by matchers. Not synchronized: MetricShard guards it.
+//
+// Sized for millions of series: a series' labels are one encoded string (EncodeSeriesLabels),
+// ids are dense per shard (1, 2, ...) so postings are appended in order and stay sorted, and
+// the lookup is by fingerprint (XXH3 of tenant and labels) with a byte comparison of the labels
+// to resolve collisions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/label_matcher.h"
+#include "storage/metric_batch.h"
+#include "storage/metric_chunk.h"
+
+namespace sluice::storage {
+
+// (varint name length, name, varint value length, value) per label, in canonical order.
+void EncodeSeriesLabels(std::span<const LabelView> labels, std::string* out);
+bool DecodeSeriesLabels(std::string_view encoded, Labels* out);
+
+struct MetricSeries {
+  uint32_t id = 0;
+  uint32_t tenant = 0;  // SeriesRegistry::TenantName
+  uint64_t fingerprint = 0;
+  std::string labels;  // EncodeSeriesLabels
+  int64_t min_ts = 0;  // over everything stored; valid when has_data
+  int64_t max_ts = 0;
+  bool has_data = false;
+  int64_t max_chunk_span = 0;  // the widest max_ts - min_ts of its sealed chunks
+  // WAL records below this seq hold no unsealed samples of this series: replay skips them.
+  uint64_t wal_floor = 0;
+
+  // The head: samples not yet sealed into a chunk. In-order samples go to `head`; samples at or
+  // before its last timestamp (out of order, or duplicates) to `out_of_order`, merged at sealing.
+  XorChunk head;
+  std::vector<Sample> out_of_order;
+  uint64_t head_first_wal_seq = 0;
+  uint64_t head_last_wal_seq = 0;
+  int64_t head_since_steady_ns = 0;  // when the oldest unsealed sample arrived
+  bool seal_queued = false;
+
+  bool HeadEmpty() const { return head.count() == 0 && out_of_order.empty(); }
+  size_t HeadSamples() const { return head.count() + out_of_order.size(); }
+  size_t HeadMemoryBytes() const {
+    return head.MemoryBytes() - sizeof(XorChunk) + out_of_order.capacity() * sizeof(Sample);
+  }
+  void ExtendTimeRange(int64_t ts) {
+    if (!has_data) {
+      min_ts = max_ts = ts;
+      has_data = true;
+    } else {
+      min_ts = std::min(min_ts, ts);
+      max_ts = std::max(max_ts, ts);
+    }
+  }
+  bool Overlaps(int64_t start, int64_t end) const {  // [start, end], both inclusive
+    return has_data && min_ts <= end && max_ts >= start;
+  }
+};
+
+// Encoded value of a metric_series record: tenant, labels, time range, chunk span, WAL floor.
+std::string EncodeSeriesRecord(const MetricSeries& series, std::string_view tenant);
+bool DecodeSeriesRecord(std::string_view value, MetricSeries* series, std::string* tenant);
+
+class SeriesRegistry {
+ public:
+  // The tenant's index, added when new.
+  uint32_t InternTenant(std::string_view tenant);
+  // The tenant's index, or -1 when it has no series here.
+  int64_t FindTenant(std::string_view tenant) const;
+  const std::string& TenantName(uint32_t index) const { return tenant_names_[index]; }
+
+  MetricSeries* Find(uint32_t tenant, uint64_t fingerprint, std::string_view encoded_labels);
+  MetricSeries* FindById(uint32_t id) {
+    return id - 1 < by_id_.size() ? by_id_[id - 1].get() : nullptr;
+  }
+  const MetricSeries* FindById(uint32_t id) const {
+    return id - 1 < by_id_.size() ? by_id_[id - 1].get() : nullptr;
+  }
+  uint32_t NextId() const { return static_cast<uint32_t>(by_id_.size() + 1); }
+
+  // Takes in a series whose id (== NextId() for a new one; any unused id when loading), tenant,
+  // fingerprint and labels are set.
+  MetricSeries* Add(std::unique_ptr<MetricSeries> series);
+
+  // Series of `tenant` that satisfy every matcher and hold data overlapping [start, end].
+  std::vector<const MetricSeries*> Select(std::string_view tenant, const LabelMatchers& matchers,
+                                          int64_t start, int64_t end) const;
+
+  template <typename F>
+  void ForEach(F f) {
+    for (auto& s : by_id_) {
+      if (s) f(*s);
+    }
+  }
+  size_t size() const { return count_; }
+
+ private:
+  using Postings = std::vector<uint32_t>;  // sorted series ids
+  struct TenantIndex {
+    std::unordered_map<std::string, std::unordered_map<std::string, Postings>> postings;
+    Postings all;
+  };
+
+  const Postings* Candidates(const TenantIndex& index, const LabelMatchers& matchers,
+                             Postings* scratch) const;
+
+  // Open addressing with linear probing on the fingerprint: the lookup of every sample written
+  // touches one slot and then the series itself, not the chain of nodes a std::unordered_map
+  // would. Slots never empty once filled (series are not removed).
+  struct Slot {
+    uint64_t fingerprint = 0;
+    MetricSeries* series = nullptr;
+  };
+  void InsertSlot(uint64_t fingerprint, MetricSeries* series);
+
+  std::vector<std::unique_ptr<MetricSeries>> by_id_;  // index id - 1
+  size_t count_ = 0;
+  std::vector<Slot> slots_;  // size a power of two, at most half full
+  std::vector<std::string> tenant_names_;
+  std::unordered_map<std::string, uint32_t> tenant_ids_;
+  std::vector<TenantIndex> tenants_;
+};
+
+}  // namespace sluice::storage
