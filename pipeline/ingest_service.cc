@@ -7,10 +7,10 @@
 #include <pthread.h>
 
 #include "pipeline/buffer_pool.h"
-#include "pipeline/decoders/json_lines.h"
-#include "pipeline/decoders/loki_push_json.h"
 #include "pipeline/content_decoding.h"
 #include "pipeline/decoders/influx_line.h"
+#include "pipeline/decoders/json_lines.h"
+#include "pipeline/decoders/loki_push_json.h"
 #include "pipeline/decoders/loki_push_proto.h"
 #include "pipeline/decoders/otlp_metrics.h"
 #include "pipeline/decoders/remote_write.h"

@@ -9,14 +9,14 @@
 // a request is admitted before its body is read and released when `done` has run.
 #pragma once
 
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <prometheus/registry.h>
 
 #include "base/clock.h"
 #include "pipeline/decoders/es_bulk.h"
@@ -57,8 +57,8 @@ struct IngestRequest {
   bool snappy_already_undone = false;  // Loki protobuf sent with Content-Encoding: snappy
   FieldMapping mapping;                // bulk, JSON lines
   std::string default_index;           // bulk: /{index}/_bulk
-  std::string influx_precision = "ns";  // Influx: the precision argument
-  std::string influx_db;                // Influx: the db argument (becomes label db)
+  std::string influx_precision;        // Influx: the precision argument ("": guessed per timestamp)
+  std::string influx_db;               // Influx: the db argument (becomes label db)
 };
 
 struct IngestResult {

@@ -40,8 +40,11 @@ std::string SanitizeMetricName(std::string_view name) {
 
 Status ValidateSeriesLabels(std::vector<LabelView>& labels, const MetricLimits& limits) {
   std::erase_if(labels, [](const LabelView& l) { return l.value.empty(); });
-  std::sort(labels.begin(), labels.end(),
-            [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+  auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
+  // Senders usually sort already (Prometheus does).
+  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
+    std::sort(labels.begin(), labels.end(), by_name);
+  }
   std::string_view metric = MetricNameOf(labels);
   if (metric.empty()) {
     return Status::InvalidArgument("series has no metric name (__name__ label)");
@@ -63,9 +66,9 @@ Status ValidateSeriesLabels(std::vector<LabelView>& labels, const MetricLimits& 
           metric, l.name));
     }
     if (static_cast<int>(l.name.size()) > limits.max_label_name_length) {
-      return Status::InvalidArgument(fmt::format(
-          "series '{}' has label name too long: '{}' (limits.max_label_name_length {})", metric,
-          l.name, limits.max_label_name_length));
+      return Status::InvalidArgument(
+          fmt::format("series '{}' has label name too long: '{}' (limits.max_label_name_length {})",
+                      metric, l.name, limits.max_label_name_length));
     }
     if (static_cast<int>(l.value.size()) > limits.max_label_value_length) {
       return Status::InvalidArgument(fmt::format(

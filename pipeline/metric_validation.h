@@ -28,8 +28,8 @@ Status ValidateSeriesLabels(std::vector<storage::LabelView>& labels, const Metri
 
 bool IsValidMetricName(std::string_view name);
 
-// A string made into a valid metric name (':' kept) or label name (':' replaced): characters
-// outside the allowed set become '_', a leading digit gets '_' in front.
+// A string made into a valid metric name: characters outside [a-zA-Z0-9_:] become '_', a leading
+// digit gets '_' in front. (Label names: SanitizeLabelName in stream_validation.h.)
 std::string SanitizeMetricName(std::string_view name);
 
 // What a metrics decoder reports besides the batch. Invalid series (or lines, or OTLP data points)

@@ -2,11 +2,24 @@
 //
 //   measurement[,tag=value...] field=value[,field=value...] [timestamp]
 //
-// mapped as VictoriaMetrics does: each field becomes a series named <measurement>_<field> (just
-// <measurement> when the field is named "value"), tags become labels, `db` (when given) becomes a
-// label `db`. Field values: floats, integers (123i), unsigned (123u), booleans (t/true -> 1,
-// f/false -> 0); string fields are skipped. Escapes (\, \  \= \") as the protocol defines.
-// Timestamps in `precision` units (ns default; also u/us, ms, s, m, h); absent -> now.
+// https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/
+//
+// Mapped as VictoriaMetrics does (lib/protoparser/influx/parser.go, app/vminsert/influx/):
+// - each numeric field becomes a series named <measurement>_<field> (just <field> when the
+//   measurement is empty; just <measurement> when `skip_single_field` is set and the line has one
+//   field, VM's -influxSkipSingleField), made a valid metric name by SanitizeMetricName;
+// - tags become labels, names made valid by SanitizeLabelName; a tag with an empty key or value
+//   is dropped; `db` (when given) becomes the label db unless the line has a db tag itself;
+// - field values: floats (1, -1.5, 1e3, .5), integers (123i), unsigned (123u), booleans
+//   (t/T/true/True/TRUE -> 1, f/F/false/False/FALSE -> 0). String fields ("...") are parsed (to
+//   find the next field) and skipped. NaN and Inf are not numbers here, as in Influx.
+// - escapes: a backslash before ' ', ',', '=' or '\' in a measurement, tag key, tag value or field
+//   key stands for that character; before anything else it is kept. In string field values \" and
+//   \\ are escapes.
+// - lines end with \n or \r\n; blank lines and lines starting with '#' are ignored.
+// - the timestamp is an integer in `precision` units, converted to milliseconds (truncated); when
+//   absent, or 0 (VM cannot tell them apart either), the sample gets ctx.now_ms, truncated to the
+//   precision for s, m and h as VM does.
 #pragma once
 
 #include <string_view>
@@ -18,12 +31,17 @@
 namespace sluice::pipeline {
 
 struct InfluxOptions {
-  std::string_view precision = "ns";  // ns, u, us, ms, s, m, h (v1 and v2 spellings)
-  std::string_view db;                // added as label db="..." when not empty
+  // ns (also n), us (also u, µ), ms, s, m, h; or "" when the client gave none: then, as VM does,
+  // the unit is guessed from the magnitude (>= 1e17 ns, >= 1e14 us, >= 1e11 ms, else s).
+  std::string_view precision = "ns";
+  std::string_view db;             // added as label db="..." when not empty
+  bool skip_single_field = false;  // VM's -influxSkipSingleField
 };
 
-// InvalidArgument for an unknown precision. A bad line is skipped and reported in `result` with
-// its 1-based line number.
+// InvalidArgument for an unknown precision (and nothing decoded). A bad line is skipped and
+// reported in `result` as "line N: <what is wrong>" (N 1-based), counting the numeric fields read
+// before the problem as its samples (at least 1); the other lines are kept. `body` need not be
+// padded.
 Status DecodeInfluxLines(std::string_view body, const InfluxOptions& options,
                          const MetricDecodeContext& ctx, storage::MetricBatch* batch,
                          MetricDecodeResult* result);

@@ -1,9 +1,9 @@
 // What every metrics decoder needs besides the bytes.
 #pragma once
 
-#include <cstdint>
-
 #include <simdjson.h>
+
+#include <cstdint>
 
 #include "pipeline/metric_validation.h"
 

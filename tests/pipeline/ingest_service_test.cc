@@ -90,11 +90,11 @@ TEST_F(IngestServiceTest, BulkItemsReportEachDocument) {
 TEST_F(IngestServiceTest, NewLimitsApplyToLaterRequests) {
   IngestLimits strict;
   strict.max_line_bytes = 2;
-  service_->SetLimits(strict);
+  service_->SetLimits(strict, MetricLimits{});
   EXPECT_THAT(Submit(IngestFormat::kLokiJson, R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
                   .status.message(),
               HasSubstr("Max entry size '2' bytes"));
-  service_->SetLimits(IngestLimits{});
+  service_->SetLimits(IngestLimits{}, MetricLimits{});
   EXPECT_TRUE(Submit(IngestFormat::kLokiJson, R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
                   .status.ok());
 }
