@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 struct ServerConfig {
   std::string http_listen = "0.0.0.0:3100";
   std::string tcp_listen = "0.0.0.0:3101";  // newline-delimited JSON logs; "" turns it off
-  int io_threads = 0;  // 0 = one per CPU core
+  int io_threads = 0;                       // 0 = one per CPU core
   int max_connections = 10000;
   uint64_t max_request_bytes = 64ull << 20;  // body as received; larger -> 413
   uint64_t max_decoded_bytes = 256ull
@@ -43,8 +43,8 @@ struct StorageConfig {
   int shards = 0;  // 0 = one per CPU core; fixed once the data dir holds data
   FsyncPolicy fsync = FsyncPolicy::kInterval;
   Duration fsync_interval = 10ms;
-  uint64_t block_target_bytes = 1ull << 20;  // seal a stream's entries into a block at this size
-  Duration block_max_age = 60s;              // ... or when its oldest unsealed entry is this old
+  uint64_t block_target_bytes = 1ull << 20;   // seal a stream's entries into a block at this size
+  Duration block_max_age = 60s;               // ... or when its oldest unsealed entry is this old
   uint64_t head_memory_limit = 256ull << 20;  // per shard: unsealed entries kept in memory
   int compression_level = 3;                  // zstd level of log blocks
   bool seal_on_shutdown = true;
@@ -73,18 +73,29 @@ struct FieldsConfig {
 };
 
 struct IngestConfig {
-  int workers = 0;                            // 0 = one per CPU core
+  int workers = 0;                             // 0 = one per CPU core
   uint64_t max_inflight_bytes = 512ull << 20;  // request bodies in memory at once
   Duration backpressure_wait = 10s;  // a body waits this long for memory, unread, before a 503
-  Duration retry_after = 1s;          // Retry-After of that 503
+  Duration retry_after = 1s;         // Retry-After of that 503
   FieldsConfig fields;
-  std::vector<std::string> otlp_index_attributes{
-      "service.name",          "service.namespace",       "service.instance.id",
-      "deployment.environment", "deployment.environment.name", "cloud.region",
-      "cloud.availability_zone", "k8s.cluster.name",       "k8s.namespace.name",
-      "k8s.pod.name",          "k8s.container.name",      "container.name",
-      "k8s.replicaset.name",   "k8s.deployment.name",     "k8s.statefulset.name",
-      "k8s.daemonset.name",    "k8s.cronjob.name",        "k8s.job.name"};
+  std::vector<std::string> otlp_index_attributes{"service.name",
+                                                 "service.namespace",
+                                                 "service.instance.id",
+                                                 "deployment.environment",
+                                                 "deployment.environment.name",
+                                                 "cloud.region",
+                                                 "cloud.availability_zone",
+                                                 "k8s.cluster.name",
+                                                 "k8s.namespace.name",
+                                                 "k8s.pod.name",
+                                                 "k8s.container.name",
+                                                 "container.name",
+                                                 "k8s.replicaset.name",
+                                                 "k8s.deployment.name",
+                                                 "k8s.statefulset.name",
+                                                 "k8s.daemonset.name",
+                                                 "k8s.cronjob.name",
+                                                 "k8s.job.name"};
 
   bool operator==(const IngestConfig&) const = default;
 };

@@ -15,12 +15,12 @@
 #include "daemon/api/metrics_ingest_api.h"
 #include "daemon/api/otlp_logs_api.h"
 #include "daemon/api/status_api.h"
-#include "daemon/tcp_listener.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/router.h"
 #include "daemon/logging.h"
 #include "daemon/process_metrics.h"
+#include "daemon/tcp_listener.h"
 #include "pipeline/ingest_service.h"
 #include "storage/log_store.h"
 #include "storage/metric_store.h"
@@ -46,9 +46,15 @@ namespace {
 storage::LogShardOptions LogShardOptionsFrom(const config::StorageConfig& c) {
   storage::LogShardOptions o;
   switch (c.fsync) {
-    case config::FsyncPolicy::kNever: o.durability = storage::Durability::kNever; break;
-    case config::FsyncPolicy::kInterval: o.durability = storage::Durability::kInterval; break;
-    case config::FsyncPolicy::kAlways: o.durability = storage::Durability::kAlways; break;
+    case config::FsyncPolicy::kNever:
+      o.durability = storage::Durability::kNever;
+      break;
+    case config::FsyncPolicy::kInterval:
+      o.durability = storage::Durability::kInterval;
+      break;
+    case config::FsyncPolicy::kAlways:
+      o.durability = storage::Durability::kAlways;
+      break;
   }
   o.fsync_interval = c.fsync_interval;
   o.block_target_bytes = c.block_target_bytes;
@@ -146,8 +152,8 @@ Status Daemon::Start() {
       *c->shards, MetricShardOptionsFrom(config_.storage), *registry_);
   SLUICE_RETURN_IF_ERROR(c->metrics->Recover());
   c->metrics->Start();
-  c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, c->metrics.get(),
-                                                        ingest_options, *registry_);
+  c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, c->metrics.get(), ingest_options,
+                                                        *registry_);
   c->ingest->Start();
   c->budget = std::make_unique<AdmissionBudget>(config_.ingest.max_inflight_bytes);
 
@@ -164,6 +170,20 @@ Status Daemon::Start() {
   RegisterExportApi(c->router, c->logs.get(), config_.tenants.default_tenant);
   RegisterMetricsIngestApi(c->router, ingest_api);
   RegisterMetricsExportApi(c->router, c->metrics.get(), config_.tenants.default_tenant);
+
+  // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
+  // then (force_merge) compact storage to its final size.
+  Components* components = c.get();
+  auto flush = [components](bool merge) {
+    Status s = components->logs->SealAll();
+    if (s.ok()) s = components->metrics->SealAll();
+    if (s.ok() && merge) s = components->shards->CompactAll();
+    return s.ok() ? HttpResponse::Empty(200) : HttpResponse::Text(500, s.message() + "\n");
+  };
+  c->router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/internal/force_flush",
+                [flush](HttpRequest, Responder responder) { responder.Send(flush(false)); });
+  c->router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/internal/force_merge",
+                [flush](HttpRequest, Responder responder) { responder.Send(flush(true)); });
 
   RegisterStatusApi(c->router, StatusApi{
                                    .registry = registry_.get(),
@@ -189,11 +209,14 @@ Status Daemon::Start() {
     tcp.tenant = config_.tenants.default_tenant;
     tcp.mapping = ingest_api.default_fields;
     tcp.budget = started.budget.get();
-    started.tcp = std::make_unique<TcpLogListener>(std::move(tcp), started.ingest.get(), *registry_);
+    started.tcp =
+        std::make_unique<TcpLogListener>(std::move(tcp), started.ingest.get(), *registry_);
     SLUICE_RETURN_IF_ERROR(started.tcp->Start());
-    spdlog::info("tcp: listening for JSON lines on {}",
-                 fmt::format("{}:{}", config_.server.tcp_listen.substr(0, config_.server.tcp_listen.rfind(':')),
-                             started.tcp->port()));
+    spdlog::info(
+        "tcp: listening for JSON lines on {}",
+        fmt::format("{}:{}",
+                    config_.server.tcp_listen.substr(0, config_.server.tcp_listen.rfind(':')),
+                    started.tcp->port()));
   }
   ready_ = true;
   return Status::Ok();
@@ -218,7 +241,9 @@ Status Daemon::Reload() {
   // Keep what is running for everything that cannot change in place.
   config_.log.level = next.log.level;
   config_.limits = next.limits;
-  if (components_ && components_->ingest) components_->ingest->SetLimits(IngestLimitsFrom(next.limits), MetricLimitsFrom(next.limits));
+  if (components_ && components_->ingest) {
+    components_->ingest->SetLimits(IngestLimitsFrom(next.limits), MetricLimitsFrom(next.limits));
+  }
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();
 }

@@ -7,7 +7,8 @@
 namespace sluice::daemon {
 namespace {
 
-// The media type without parameters, lower-cased: "application/json; charset=utf-8" -> "application/json".
+// The media type without parameters, lower-cased: "application/json; charset=utf-8" ->
+// "application/json".
 std::string MediaType(std::string_view content_type) {
   std::string out(content_type.substr(0, content_type.find(';')));
   while (!out.empty() && out.back() == ' ') out.pop_back();
@@ -48,7 +49,8 @@ void RegisterLokiPushApi(Router& router, const IngestApi& api) {
                    if (r.status.code() == StatusCode::kInvalidArgument) {
                      return PlainError(400, r.status.message());
                    }
-                   HttpResponse busy = PlainError(StatusForWriteFailure(r.status), r.status.message());
+                   HttpResponse busy =
+                       PlainError(StatusForWriteFailure(r.status), r.status.message());
                    busy.headers.Set("Retry-After", std::to_string(retry_after.count()));
                    return busy;
                  });

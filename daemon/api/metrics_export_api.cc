@@ -42,8 +42,8 @@ class MetricsExportSource final : public BodySource {
 // A time argument in milliseconds: RFC 3339, Unix seconds (with a fraction), or Unix
 // milliseconds (an integer of 11 to 13 digits, as VictoriaMetrics also accepts).
 Result<int64_t> ParseTimeMs(std::string_view text) {
-  bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
-                                             [](char c) { return c >= '0' && c <= '9'; });
+  bool digits = !text.empty() &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits && text.size() >= 11 && text.size() <= 13) return std::stoll(std::string(text));
   Result<int64_t> ns = query::ParseQueryTime(text);
   if (!ns.ok()) return ns.status();

@@ -27,8 +27,7 @@ HttpResponse Busy(HttpResponse r, std::chrono::seconds retry_after) {
 
 std::string RejectedMessage(const pipeline::IngestResult& r) {
   return fmt::format("{} (rejected {} series, {} samples; the others were stored)",
-                     r.metrics.first_error, r.metrics.rejected_series,
-                     r.metrics.rejected_samples);
+                     r.metrics.first_error, r.metrics.rejected_series, r.metrics.rejected_samples);
 }
 
 // Submits `ingest` and answers in plain text: 204, 400 naming what was refused, or 503.
@@ -94,8 +93,9 @@ void HandleInflux(const IngestApi& api, bool v2, HttpRequest request, Responder 
   pipeline::IngestRequest ingest;
   ingest.tenant = std::move(tenant);
   ingest.format = pipeline::IngestFormat::kInflux;
-  std::string precision(request.params.Get("precision"));
-  if (!precision.empty()) ingest.influx_precision = precision;
+  // Without a precision argument the decoder guesses the unit from the magnitude, as VM does:
+  // the default "ns" would turn Unix seconds into 1970.
+  ingest.influx_precision = std::string(request.params.Get("precision"));
   // v1 names the database `db`, v2 the bucket `bucket`; VictoriaMetrics labels both as db.
   ingest.influx_db = std::string(request.params.Get(v2 ? "bucket" : "db"));
   auto retry_after = api.retry_after;
@@ -175,46 +175,41 @@ void HandleRemoteWrite(const IngestApi& api, HttpRequest request, Responder resp
 }
 
 void RegisterMetricsIngestApi(Router& router, const IngestApi& api) {
-  router.Add(
-      {HttpMethod::kPost}, "/api/v1/write",
-      [api](HttpRequest request, Responder responder) {
-        HandleRemoteWrite(api, std::move(request), std::move(responder));
-      },
-      {.admission = true});
-  router.Add(
-      {HttpMethod::kPost}, "/api/v1/import",
-      [api](HttpRequest request, Responder responder) {
-        std::string tenant;
-        if (!TenantOr400(api, request, responder, &tenant)) return;
-        pipeline::IngestRequest ingest;
-        ingest.tenant = std::move(tenant);
-        ingest.format = pipeline::IngestFormat::kVmImport;
-        SubmitPlain(api, std::move(request), std::move(ingest), std::move(responder));
-      },
-      {.admission = true});
+  router.Add({HttpMethod::kPost}, "/api/v1/write",
+             [api](HttpRequest request, Responder responder) {
+               HandleRemoteWrite(api, std::move(request), std::move(responder));
+             },
+             {.admission = true});
+  router.Add({HttpMethod::kPost}, "/api/v1/import",
+             [api](HttpRequest request, Responder responder) {
+               std::string tenant;
+               if (!TenantOr400(api, request, responder, &tenant)) return;
+               pipeline::IngestRequest ingest;
+               ingest.tenant = std::move(tenant);
+               ingest.format = pipeline::IngestFormat::kVmImport;
+               SubmitPlain(api, std::move(request), std::move(ingest), std::move(responder));
+             },
+             {.admission = true});
 
   for (bool v2 : {false, true}) {
-    router.Add(
-        {HttpMethod::kPost}, v2 ? "/api/v2/write" : "/write",
-        [api, v2](HttpRequest request, Responder responder) {
-          HandleInflux(api, v2, std::move(request), std::move(responder));
-        },
-        {.admission = true});
+    router.Add({HttpMethod::kPost}, v2 ? "/api/v2/write" : "/write",
+               [api, v2](HttpRequest request, Responder responder) {
+                 HandleInflux(api, v2, std::move(request), std::move(responder));
+               },
+               {.admission = true});
   }
-  router.Add({HttpMethod::kGet, HttpMethod::kHead}, "/ping",
-             [](HttpRequest, Responder responder) {
-               HttpResponse r = HttpResponse::Empty(204);
-               r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
-               responder.Send(std::move(r));
-             });
+  router.Add({HttpMethod::kGet, HttpMethod::kHead}, "/ping", [](HttpRequest, Responder responder) {
+    HttpResponse r = HttpResponse::Empty(204);
+    r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
+    responder.Send(std::move(r));
+  });
   // Telegraf's influxdb output sends CREATE DATABASE at startup: there is nothing to create.
-  router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/query",
-             [](HttpRequest, Responder responder) {
-               HttpResponse r = HttpResponse::Text(200, R"({"results":[{"statement_id":0}]})");
-               r.headers.Set("Content-Type", "application/json");
-               r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
-               responder.Send(std::move(r));
-             });
+  router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/query", [](HttpRequest, Responder responder) {
+    HttpResponse r = HttpResponse::Text(200, R"({"results":[{"statement_id":0}]})");
+    r.headers.Set("Content-Type", "application/json");
+    r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
+    responder.Send(std::move(r));
+  });
 
   auto otlp = [api](HttpRequest request, Responder responder) {
     HandleOtlpMetrics(api, std::move(request), std::move(responder));
