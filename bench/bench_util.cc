@@ -42,11 +42,16 @@ void ReportCpuPerGB(benchmark::State& state, double bytes_per_iteration) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void ReportCpuPerMillionLines(benchmark::State& state, double lines_per_iteration) {
-  state.SetItemsProcessed(static_cast<int64_t>(lines_per_iteration) * state.iterations());
-  state.counters["cpu_s_per_Mlines"] =
-      benchmark::Counter(lines_per_iteration * static_cast<double>(state.iterations()) / 1e6,
+void ReportCpuPerMillion(benchmark::State& state, double units_per_iteration,
+                         const std::string& unit) {
+  state.SetItemsProcessed(static_cast<int64_t>(units_per_iteration) * state.iterations());
+  state.counters["cpu_s_per_M" + unit] =
+      benchmark::Counter(units_per_iteration * static_cast<double>(state.iterations()) / 1e6,
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void ReportCpuPerMillionLines(benchmark::State& state, double lines_per_iteration) {
+  ReportCpuPerMillion(state, lines_per_iteration, "lines");
 }
 
 }  // namespace sluice::bench

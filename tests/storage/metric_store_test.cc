@@ -31,8 +31,8 @@ MATCHER_P(SamplesAre, expected, "") {
   for (size_t i = 0; i < arg.size(); ++i) {
     if (!SameBits(arg[i], expected[i])) {
       *result_listener << "sample " << i << " is (" << arg[i].timestamp_ms << ", " << arg[i].value
-                       << "), expected (" << expected[i].timestamp_ms << ", "
-                       << expected[i].value << ")";
+                       << "), expected (" << expected[i].timestamp_ms << ", " << expected[i].value
+                       << ")";
       return false;
     }
   }
@@ -210,7 +210,7 @@ TEST_F(MetricStoreTest, SelectsByMatchersWithinTenantAndTime) {
             2u);
   EXPECT_EQ(count("a", {M(MatchOp::kNotEqual, "job", "node")}), 2u);
   EXPECT_EQ(count("a", {M(MatchOp::kRegexMatch, "instance", "h.")}), 2u);
-  EXPECT_EQ(count("a", {M(MatchOp::kRegexMatch, "instance", "h")}), 0u);  // anchored
+  EXPECT_EQ(count("a", {M(MatchOp::kRegexMatch, "instance", "h")}), 0u);        // anchored
   EXPECT_EQ(count("a", {M(MatchOp::kRegexNoMatch, "instance", "h1|h2")}), 2u);  // absent = ""
   EXPECT_EQ(count("a", {M(MatchOp::kEqual, "instance", "")}), 2u);
   EXPECT_EQ(count("a", {M(MatchOp::kEqual, "nope", "x")}), 0u);
@@ -218,7 +218,8 @@ TEST_F(MetricStoreTest, SelectsByMatchersWithinTenantAndTime) {
   EXPECT_EQ(count("a", {}, 3000, 3000), 2u);
   EXPECT_THAT(store_->LabelNames("a", {}, kMin, kMax),
               ::testing::ElementsAre("__name__", "instance", "job"));
-  EXPECT_THAT(store_->LabelValues("a", "job", {}, kMin, kMax), ::testing::ElementsAre("api", "node"));
+  EXPECT_THAT(store_->LabelValues("a", "job", {}, kMin, kMax),
+              ::testing::ElementsAre("api", "node"));
   EXPECT_THAT(store_->LabelValues("a", "__name__", {M(MatchOp::kEqual, "job", "api")}, kMin, kMax),
               ::testing::ElementsAre("http_requests_total", "up"));
   Reopen(options_);
