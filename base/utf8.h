@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace sluice {
@@ -38,6 +39,14 @@ inline size_t Utf8SequenceLength(std::string_view s, size_t i) {
 
 inline bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // Runs of ASCII eight bytes at a time: labels and lines are mostly ASCII.
+    while (i + 8 <= s.size()) {
+      uint64_t word = 0;
+      std::memcpy(&word, s.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i == s.size()) break;
     size_t n = Utf8SequenceLength(s, i);
     if (n == 0) return false;
     i += n;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #define XXH_INLINE_ALL  // inlined: fingerprints are on the ingest hot path
 #include <xxhash.h>
 
@@ -21,12 +22,28 @@ Status Canonicalize(Labels& labels) {
   return Status::Ok();
 }
 
+namespace {
+
+// 1: may start a label name ([a-zA-Z_]); 2: may continue one ([a-zA-Z0-9_]).
+constexpr std::array<uint8_t, 256> kLabelNameChars = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = 3;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = 3;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 2;
+  t['_'] = 3;
+  return t;
+}();
+
+}  // namespace
+
 bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-  if (!alpha(name[0])) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
+  if (name.empty() || (kLabelNameChars[static_cast<unsigned char>(name[0])] & 1) == 0) {
+    return false;
+  }
+  for (char c : name.substr(1)) {
+    if ((kLabelNameChars[static_cast<unsigned char>(c)] & 2) == 0) return false;
+  }
+  return true;
 }
 
 bool IsValidUtf8(std::string_view s) { return ::sluice::IsValidUtf8(s); }

@@ -33,45 +33,42 @@ std::string_view MetricTypeName(MetricType type) {
 bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
 double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
 
-uint64_t SeriesFingerprint(std::string_view tenant, std::span<const LabelView> labels) {
-  // One-shot XXH3 over the bytes StreamFingerprint streams in: the same value, several times
-  // faster than feeding XXH3's streaming state a dozen short pieces.
-  static constexpr char kSep = '\xff';
-  thread_local std::string scratch;
-  scratch.clear();
-  scratch.append(tenant);
-  scratch.push_back(kSep);
+namespace {
+
+constexpr char kKeySeparator = '\xff';
+
+uint64_t TenantSeed(std::string_view tenant) { return XXH3_64bits(tenant.data(), tenant.size()); }
+
+}  // namespace
+
+void AppendSeriesKey(std::span<const LabelView> labels, std::string* out) {
   for (const LabelView& l : labels) {
-    scratch.append(l.name);
-    scratch.push_back(kSep);
-    scratch.append(l.value);
-    scratch.push_back(kSep);
+    out->append(l.name);
+    out->push_back(kKeySeparator);
+    out->append(l.value);
+    out->push_back(kKeySeparator);
   }
-  return XXH3_64bits(scratch.data(), scratch.size());
+}
+
+bool ParseSeriesKey(std::string_view key, Labels* out) {
+  out->clear();
+  return ForEachSeriesLabel(key, [&](std::string_view name, std::string_view value) {
+    out->push_back(Label{std::string(name), std::string(value)});
+  });
+}
+
+uint64_t SeriesFingerprint(std::string_view tenant, std::string_view series_key) {
+  return XXH3_64bits_withSeed(series_key.data(), series_key.size(), TenantSeed(tenant));
+}
+
+void MetricBatch::set_tenant(std::string tenant) {
+  tenant_ = std::move(tenant);
+  tenant_seed_ = TenantSeed(tenant_);
 }
 
 uint32_t MetricBatch::AddSeries(std::span<const LabelView> labels) {
-  uint64_t fp = SeriesFingerprint(tenant_, labels);
-  if ((series_.size() + 1) * 2 > slots_.size()) {
-    // Open addressing, at most half full: one probe per new series, no node allocations.
-    slots_.assign(std::max<size_t>(256, slots_.size() * 2), kEmptySlot);
-    for (uint32_t i = 0; i < series_.size(); ++i) slots_[FreeSlot(series_[i].fingerprint)] = i;
-  }
-  size_t mask = slots_.size() - 1;
-  size_t slot = fp & mask;
-  for (; slots_[slot] != kEmptySlot; slot = (slot + 1) & mask) {
-    const MetricSeriesRef& other = series_[slots_[slot]];
-    if (other.fingerprint != fp || other.label_count != labels.size()) continue;
-    bool same = true;
-    for (size_t i = 0; same && i < labels.size(); ++i) {
-      const LabelRef& r = label_refs_[other.first_label + i];
-      same = std::string_view(arena_).substr(r.name_offset, r.name_size) == labels[i].name &&
-             std::string_view(arena_).substr(r.value_offset, r.value_size) == labels[i].value;
-    }
-    if (same) return slots_[slot];
-  }
   size_t bytes = 0;
-  for (const LabelView& l : labels) bytes += l.name.size() + l.value.size();
+  for (const LabelView& l : labels) bytes += l.name.size() + l.value.size() + 2;
   std::string previous;
   if (arena_.size() + bytes > arena_.capacity()) {
     // `labels` may view this very arena (a series derived from one of ours): grow it here and
@@ -80,20 +77,46 @@ uint32_t MetricBatch::AddSeries(std::span<const LabelView> labels) {
     previous.append(arena_);
     arena_.swap(previous);
   }
-  MetricSeriesRef ref;
-  ref.first_label = static_cast<uint32_t>(label_refs_.size());
-  ref.label_count = static_cast<uint32_t>(labels.size());
-  ref.fingerprint = fp;
+  // Copy first, as the series key, then hash and look up the copy in one piece; a series
+  // already in the batch takes the copy back.
+  size_t key_offset = arena_.size();
+  size_t first_label = label_refs_.size();
   for (const LabelView& l : labels) {
     LabelRef r{};
     r.name_offset = static_cast<uint32_t>(arena_.size());
     r.name_size = static_cast<uint32_t>(l.name.size());
     arena_.append(l.name);
+    arena_.push_back(kKeySeparator);
     r.value_offset = static_cast<uint32_t>(arena_.size());
     r.value_size = static_cast<uint32_t>(l.value.size());
     arena_.append(l.value);
+    arena_.push_back(kKeySeparator);
     label_refs_.push_back(r);
   }
+  std::string_view key = std::string_view(arena_).substr(key_offset);
+  uint64_t fp = XXH3_64bits_withSeed(key.data(), key.size(), tenant_seed_);
+
+  if ((series_.size() + 1) * 2 > slots_.size()) {
+    // Open addressing, at most half full: one probe per new series, no node allocations.
+    slots_.assign(std::max<size_t>(256, slots_.size() * 2), kEmptySlot);
+    for (uint32_t i = 0; i < series_.size(); ++i) slots_[FreeSlot(series_[i].fingerprint)] = i;
+  }
+  size_t mask = slots_.size() - 1;
+  size_t slot = fp & mask;
+  for (; slots_[slot] != kEmptySlot; slot = (slot + 1) & mask) {
+    uint32_t other = slots_[slot];
+    if (series_[other].fingerprint == fp && SeriesKey(other) == key) {
+      arena_.resize(key_offset);
+      label_refs_.resize(first_label);
+      return other;
+    }
+  }
+  MetricSeriesRef ref;
+  ref.first_label = static_cast<uint32_t>(first_label);
+  ref.label_count = static_cast<uint32_t>(labels.size());
+  ref.key_offset = static_cast<uint32_t>(key_offset);
+  ref.key_size = static_cast<uint32_t>(key.size());
+  ref.fingerprint = fp;
   views_stale_ = true;
   auto index = static_cast<uint32_t>(series_.size());
   series_.push_back(ref);

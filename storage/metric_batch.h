@@ -55,7 +55,9 @@ double StaleNaN();
 struct MetricSeriesRef {
   uint32_t first_label = 0;  // into the batch's label list
   uint32_t label_count = 0;
-  uint64_t fingerprint = 0;  // StreamFingerprint(tenant, labels): decides the shard
+  uint32_t key_offset = 0;  // its series key, in the batch's arena
+  uint32_t key_size = 0;
+  uint64_t fingerprint = 0;  // SeriesFingerprint(tenant, key): decides the shard
 };
 
 struct MetricSampleRef {
@@ -66,10 +68,10 @@ struct MetricSampleRef {
 
 class MetricBatch {
  public:
-  explicit MetricBatch(std::string tenant = {}) : tenant_(std::move(tenant)) {}
+  explicit MetricBatch(std::string tenant = {}) { set_tenant(std::move(tenant)); }
 
   const std::string& tenant() const { return tenant_; }
-  void set_tenant(std::string tenant) { tenant_ = std::move(tenant); }
+  void set_tenant(std::string tenant);
 
   // Adds a series, or finds the identical one already added. `labels` must be canonical: sorted
   // by name, names unique, no empty values (pipeline/metric_validation.h makes them so). The
@@ -84,6 +86,10 @@ class MetricBatch {
   const std::vector<MetricSampleRef>& samples() const { return samples_; }
   const std::vector<MetricMetadata>& metadata() const { return metadata_; }
 
+  // The series key of series `s` (see AppendSeriesKey).
+  std::string_view SeriesKey(uint32_t s) const {
+    return std::string_view(arena_).substr(series_[s].key_offset, series_[s].key_size);
+  }
   // The labels of series `s`, as views into the batch (valid until the next Add or Clear).
   std::span<const LabelView> SeriesLabels(uint32_t s) const;
   Labels SeriesLabelsCopy(uint32_t s) const;
@@ -98,6 +104,7 @@ class MetricBatch {
   void RefreshViews() const;
 
   std::string tenant_;
+  uint64_t tenant_seed_ = 0;
   std::string arena_;
   std::vector<LabelRef> label_refs_;
   std::vector<MetricSeriesRef> series_;
@@ -110,7 +117,27 @@ class MetricBatch {
   mutable bool views_stale_ = false;
 };
 
-// XXH3 of the tenant and canonical labels; equal to StreamFingerprint for the same labels.
-uint64_t SeriesFingerprint(std::string_view tenant, std::span<const LabelView> labels);
+// A series' labels as one string: name 0xFF value 0xFF for each label, in canonical order. 0xFF
+// never occurs in a label name (ASCII) nor in UTF-8 text, so the key is unambiguous. It is the
+// form the series registry, the WAL and fingerprints use: compared and hashed in one piece.
+void AppendSeriesKey(std::span<const LabelView> labels, std::string* out);
+// Calls f(name, value) for each label of `key`; false if the key is malformed.
+template <typename F>
+bool ForEachSeriesLabel(std::string_view key, F f) {
+  while (!key.empty()) {
+    size_t name_end = key.find('\xff');
+    if (name_end == std::string_view::npos) return false;
+    size_t value_end = key.find('\xff', name_end + 1);
+    if (value_end == std::string_view::npos) return false;
+    f(key.substr(0, name_end), key.substr(name_end + 1, value_end - name_end - 1));
+    key.remove_prefix(value_end + 1);
+  }
+  return true;
+}
+bool ParseSeriesKey(std::string_view key, Labels* out);
+
+// XXH3 of the series key seeded with XXH3 of the tenant: the series' identity, which decides
+// its shard. Stable across versions.
+uint64_t SeriesFingerprint(std::string_view tenant, std::string_view series_key);
 
 }  // namespace sluice::storage

@@ -167,7 +167,6 @@ Status MetricShard::Recover() {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, shard_.cf(Cf::kMetricSeries)));
   std::string tenant;
   Labels labels;
-  std::vector<LabelView> views;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     uint64_t id = 0;
@@ -175,14 +174,12 @@ Status MetricShard::Recover() {
     if (!GetFixed64BE(key, &id) || id == 0 || id > std::numeric_limits<uint32_t>::max() ||
         !DecodeSeriesRecord(std::string_view(it->value().data(), it->value().size()), s.get(),
                             &tenant) ||
-        !DecodeSeriesLabels(s->labels, &labels)) {
+        !ParseSeriesKey(s->labels, &labels)) {
       return Status::Corruption(fmt::format("shard {}: unreadable series record", shard_.index));
     }
-    views.clear();
-    for (const Label& l : labels) views.push_back(LabelView{l.name, l.value});
     s->id = static_cast<uint32_t>(id);
     s->tenant = m.series.InternTenant(tenant);
-    s->fingerprint = SeriesFingerprint(tenant, views);
+    s->fingerprint = SeriesFingerprint(tenant, s->labels);
     m.next_wal_seq = std::max(m.next_wal_seq, s->wal_floor);
     m.series.Add(std::move(s));
   }
@@ -582,7 +579,7 @@ std::vector<SeriesInfo> MetricShard::Select(std::string_view tenant, const Label
     SeriesInfo info;
     info.shard = shard_.index;
     info.id = s->id;
-    DecodeSeriesLabels(s->labels, &info.labels);
+    ParseSeriesKey(s->labels, &info.labels);
     info.min_ts = s->min_ts;
     info.max_ts = s->max_ts;
     out.push_back(std::move(info));

@@ -42,7 +42,7 @@ struct MetricShardOptions {
   bool seal_on_stop = true;
 };
 
-// One shard's part of a MetricBatch: its series (labels encoded with EncodeSeriesLabels) and
+// One shard's part of a MetricBatch: its series (as series keys, metric_batch.h) and
 // their samples, grouped by series.
 struct MetricShardPart {
   struct Series {

@@ -53,7 +53,7 @@ void MetricStore::Write(const MetricBatch& batch, std::function<void(const Statu
     MetricShardPart::Series ps;
     ps.fingerprint = ref.fingerprint;
     ps.labels_offset = static_cast<uint32_t>(part.labels.size());
-    EncodeSeriesLabels(batch.SeriesLabels(i), &part.labels);
+    part.labels.append(batch.SeriesKey(i));
     ps.labels_size = static_cast<uint32_t>(part.labels.size() - ps.labels_offset);
     ps.first_sample = static_cast<uint32_t>(part.samples.size());
     part.samples.resize(part.samples.size() + count[i]);

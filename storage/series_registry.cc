@@ -7,23 +7,6 @@
 
 namespace sluice::storage {
 
-void EncodeSeriesLabels(std::span<const LabelView> labels, std::string* out) {
-  for (const LabelView& l : labels) {
-    PutLengthPrefixed(out, l.name);
-    PutLengthPrefixed(out, l.value);
-  }
-}
-
-bool DecodeSeriesLabels(std::string_view in, Labels* out) {
-  out->clear();
-  while (!in.empty()) {
-    std::string_view name, value;
-    if (!GetLengthPrefixed(in, &name) || !GetLengthPrefixed(in, &value)) return false;
-    out->push_back(Label{std::string(name), std::string(value)});
-  }
-  return true;
-}
-
 std::string EncodeSeriesRecord(const MetricSeries& s, std::string_view tenant) {
   std::string out;
   out.push_back(1);  // version
@@ -105,9 +88,7 @@ MetricSeries* SeriesRegistry::Add(std::unique_ptr<MetricSeries> series) {
   uint32_t id = series->id;
   if (by_id_.size() < id) by_id_.resize(id);
   TenantIndex& index = tenants_[series->tenant];
-  std::string_view in(series->labels);
-  std::string_view name, value;
-  while (GetLengthPrefixed(in, &name) && GetLengthPrefixed(in, &value)) {
+  ForEachSeriesLabel(series->labels, [&](std::string_view name, std::string_view value) {
     Postings& p = index.postings[std::string(name)][std::string(value)];
     // Ids grow as series are created, so appending keeps postings sorted; loading from disk
     // (in key order) does too.
@@ -116,7 +97,7 @@ MetricSeries* SeriesRegistry::Add(std::unique_ptr<MetricSeries> series) {
     } else {
       p.insert(std::lower_bound(p.begin(), p.end(), id), id);
     }
-  }
+  });
   if (index.all.empty() || index.all.back() < id) {
     index.all.push_back(id);
   } else {
@@ -188,7 +169,7 @@ std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
     bool ok = true;
     for (const LabelMatcher& m : matchers) {
       if (!m.MatchesEmpty()) continue;  // exact through the postings already
-      if (labels.empty()) DecodeSeriesLabels(s.labels, &labels);
+      if (labels.empty()) ParseSeriesKey(s.labels, &labels);
       if (!m.MatchesLabels(labels)) {
         ok = false;
         break;

@@ -1,7 +1,8 @@
 // SeriesRegistry: one shard's metric series, by id and by (tenant, labels), with postings per
 // label pair for selecting series by matchers. Not synchronized: MetricShard guards it.
 //
-// Sized for millions of series: a series' labels are one encoded string (EncodeSeriesLabels),
+// Sized for millions of series: a series' labels are one string (its series key,
+// metric_batch.h),
 // ids are dense per shard (1, 2, ...) so postings are appended in order and stay sorted, and
 // the lookup is by fingerprint (XXH3 of tenant and labels) with a byte comparison of the labels
 // to resolve collisions.
@@ -21,15 +22,11 @@
 
 namespace sluice::storage {
 
-// (varint name length, name, varint value length, value) per label, in canonical order.
-void EncodeSeriesLabels(std::span<const LabelView> labels, std::string* out);
-bool DecodeSeriesLabels(std::string_view encoded, Labels* out);
-
 struct MetricSeries {
   uint32_t id = 0;
   uint32_t tenant = 0;  // SeriesRegistry::TenantName
   uint64_t fingerprint = 0;
-  std::string labels;  // EncodeSeriesLabels
+  std::string labels;  // the series key (AppendSeriesKey)
   int64_t min_ts = 0;  // over everything stored; valid when has_data
   int64_t max_ts = 0;
   bool has_data = false;

@@ -880,7 +880,7 @@ TEST_F(MetricsIngestTest, RemoteWriteRejectsInvalidSeriesAndGarbage) {
 
 TEST_F(MetricsIngestTest, RemoteWriteOfACapturedPrometheusRequest) {
   ASSERT_NO_FATAL_FAILURE(StartDaemon());
-  const std::string dir = std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/prometheus/";
+  const std::string dir = std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/shippers/";
   simdjson::ondemand::parser parser;
   for (const std::string name :
        {"prometheus-remote-write-metadata", "prometheus-remote-write-samples"}) {

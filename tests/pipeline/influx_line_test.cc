@@ -183,7 +183,7 @@ TEST_F(InfluxLineTest, MultipleFieldsShareLabelsWhichAreCanonical) {
   EXPECT_EQ(batch_.series().size(), 3u);
   for (uint32_t s = 0; s < 3; ++s) {
     EXPECT_EQ(batch_.series()[s].fingerprint,
-              storage::StreamFingerprint("tenant", batch_.SeriesLabelsCopy(s)));
+              storage::SeriesFingerprint("tenant", batch_.SeriesKey(s)));
   }
   // The same series again (tags in another order) is found, not added.
   DecodeOk("");
@@ -489,18 +489,27 @@ TEST(MetricBatch, AddSeriesAcceptsLabelsViewingTheBatchItself) {
   EXPECT_EQ(labels[2], (storage::Label{"extra", "1"}));
 }
 
-TEST(MetricBatch, FingerprintIsStreamFingerprint) {
+TEST(MetricBatch, FingerprintIsTheSeriesKeysHash) {
   storage::MetricBatch batch("tenant-a");
   storage::Labels labels = {{"__name__", "http_requests_total"}, {"code", "200"}, {"job", "api"}};
   std::vector<LabelView> views;
   for (const storage::Label& l : labels) views.push_back({l.name, l.value});
   uint32_t s = batch.AddSeries(views);
-  EXPECT_EQ(batch.series()[s].fingerprint, storage::StreamFingerprint("tenant-a", labels));
-  EXPECT_EQ(storage::SeriesFingerprint("tenant-a", views),
-            storage::StreamFingerprint("tenant-a", labels));
-  EXPECT_NE(storage::SeriesFingerprint("tenant-b", views),
-            storage::StreamFingerprint("tenant-a", labels));
-  EXPECT_EQ(storage::SeriesFingerprint("", {}), storage::StreamFingerprint("", {}));
+  std::string key;
+  storage::AppendSeriesKey(views, &key);
+  EXPECT_EQ(batch.SeriesKey(s), key);
+  EXPECT_EQ(key,
+            "__name__\xffhttp_requests_total\xff"
+            "code\xff"
+            "200\xffjob\xff"
+            "api\xff");
+  EXPECT_EQ(batch.series()[s].fingerprint, storage::SeriesFingerprint("tenant-a", key));
+  EXPECT_NE(storage::SeriesFingerprint("tenant-b", key),
+            storage::SeriesFingerprint("tenant-a", key));
+  storage::Labels parsed;
+  ASSERT_TRUE(storage::ParseSeriesKey(key, &parsed));
+  EXPECT_EQ(parsed, labels);
+  EXPECT_FALSE(storage::ParseSeriesKey("name\xffvalue", &parsed));
   // A different tenant's batch puts the same labels in another series identity.
   storage::MetricBatch other("tenant-b");
   other.AddSeries(views);

@@ -376,11 +376,12 @@ TEST_F(OtlpMetricsTest, RejectsAnInvalidDataPointWholeAndKeepsTheOthers) {
   ASSERT_TRUE(Json(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{
     "dataPoints":[{"attributes":[{"key":"v","value":{"bytesValue":"//79"}},
                                  {"key":"w","value":{"bytesValue":"AAE="}},
-                                  {"key":"x","value":{"bytesValue":"AA=="}},
+                                 {"key":"x","value":{"bytesValue":"AA=="}},
                                  {"key":"list","value":{"arrayValue":{"values":[
                                   {"intValue":"1"},{"stringValue":"x"}]}}},
                                  {"key":"map","value":{"kvlistValue":{"values":[
-                                  {"key":"z","value":{"doubleValue":1e-7}},{"key":"a","value":{}}]}}}],
+                                  {"key":"z","value":{"doubleValue":1e-7}},
+                                  {"key":"a","value":{}}]}}}],
                    "timeUnixNano":"1000000","asDouble":1}]}}]}]}]})")
                   .ok());
   EXPECT_THAT(Samples(),
@@ -469,10 +470,9 @@ TEST_F(OtlpMetricsTest, RejectsMalformedBodies) {
               HasSubstr("\"-1\" is not an integer"));
   EXPECT_THAT(JsonError(OneMetric(R"({"name":"a","gauge":{"dataPoints":[{"flags":4294967296}]}})")),
               HasSubstr("flags: 4294967296 is too large"));
-  EXPECT_THAT(
-      JsonError(
-          R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"k","value":{"bytesValue":"**"}}]}}]})"),
-      HasSubstr("not base64"));
+  std::string bad_bytes = R"({"resourceMetrics":[{"resource":{"attributes":[)"
+                          R"({"key":"k","value":{"bytesValue":"**"}}]}}]})";
+  EXPECT_THAT(JsonError(bad_bytes), HasSubstr("not base64"));
   EXPECT_THAT(JsonError(R"({"resourceMetrics":[]} {})"),
               HasSubstr("content after the top-level object"));
   std::string deep = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"k","value":)";

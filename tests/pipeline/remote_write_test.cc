@@ -29,7 +29,7 @@ using storage::Sample;
 using ::testing::HasSubstr;
 
 std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/prometheus/" + name,
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/shippers/" + name,
                    std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();

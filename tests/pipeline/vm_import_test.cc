@@ -72,7 +72,7 @@ TEST_F(VmImportTest, DecodesOneSeriesWithItsSamples) {
   EXPECT_EQ(samples[1].value, 0);
   EXPECT_EQ(samples[2].value, 0.5);
   EXPECT_EQ(batch_.series()[0].fingerprint,
-            storage::StreamFingerprint("tenant", batch_.SeriesLabelsCopy(0)));
+            storage::SeriesFingerprint("tenant", batch_.SeriesKey(0)));
 }
 
 TEST_F(VmImportTest, ManySeriesBlankLinesCrlfAndAnyKeyOrder) {

@@ -279,7 +279,7 @@ TEST_F(MetricStoreTest, ManySeriesAcrossShardsRandomOrder) {
 TEST(SeriesRecords, RoundTrip) {
   MetricSeries s;
   std::vector<LabelView> labels{{"__name__", "up"}, {"job", "x"}};
-  EncodeSeriesLabels(labels, &s.labels);
+  AppendSeriesKey(labels, &s.labels);
   s.has_data = true;
   s.min_ts = -5;
   s.max_ts = 1'700'000'000'000;
@@ -295,7 +295,7 @@ TEST(SeriesRecords, RoundTrip) {
   EXPECT_EQ(back.max_chunk_span, s.max_chunk_span);
   EXPECT_EQ(back.wal_floor, 42u);
   Labels decoded;
-  ASSERT_TRUE(DecodeSeriesLabels(s.labels, &decoded));
+  ASSERT_TRUE(ParseSeriesKey(s.labels, &decoded));
   EXPECT_EQ(LabelsToString(decoded), R"({__name__="up", job="x"})");
   EXPECT_FALSE(DecodeSeriesRecord("\x02", &back, &tenant));
   EXPECT_FALSE(DecodeSeriesRecord(EncodeSeriesRecord(s, "t").substr(0, 6), &back, &tenant));
