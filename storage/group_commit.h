@@ -5,9 +5,11 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
+#include <atomic>
 #include <chrono>
 #include <vector>
 
+#include "base/status.h"
 #include "storage/durability.h"
 
 namespace sluice::storage {
@@ -37,6 +39,39 @@ void GatherGroupCommit(moodycamel::BlockingConcurrentQueue<Submission>& queue,
   }
   while (batch.size() < kMaxGroupSubmissions && take(std::chrono::microseconds(0)) > 0) {
   }
+}
+
+// A shard writer's loop: gather a group, commit its writes (`commit(std::vector<Submission>&)`),
+// give the engine its chance to seal (`maybe_seal(bool force_all)`, forced by a SealAll control
+// submission, which is answered after it), until `stopping` and the queue is empty; then one
+// last forced seal when `seal_on_stop`. Submissions have `done` and `seal_all`; one without
+// `done` only wakes the writer.
+template <typename Submission, typename Commit, typename MaybeSeal>
+void RunShardWriter(moodycamel::BlockingConcurrentQueue<Submission>& queue,
+                    const std::atomic<bool>& stopping, Durability durability,
+                    const std::chrono::steady_clock::time_point& last_sync,
+                    std::chrono::nanoseconds fsync_interval, bool seal_on_stop, Commit commit,
+                    MaybeSeal maybe_seal) {
+  constexpr auto kIdleWait = std::chrono::milliseconds(100);
+  std::vector<Submission> batch;
+  while (true) {
+    batch.clear();
+    GatherGroupCommit(queue, batch, durability, last_sync, fsync_interval, kIdleWait);
+    std::vector<Submission> control;
+    std::vector<Submission> writes;
+    for (Submission& s : batch) {
+      if (s.seal_all) {
+        control.push_back(std::move(s));
+      } else if (s.done) {
+        writes.push_back(std::move(s));
+      }
+    }
+    if (!writes.empty()) commit(writes);
+    maybe_seal(!control.empty());
+    for (Submission& s : control) s.done(Status::Ok());
+    if (stopping.load() && queue.size_approx() == 0) break;
+  }
+  if (seal_on_stop) maybe_seal(true);
 }
 
 }  // namespace sluice::storage

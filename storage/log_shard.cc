@@ -19,7 +19,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr uint64_t kMaxSealBatchBytes = 16 << 20;
 constexpr auto kAgeCheckPeriod = std::chrono::seconds(1);
-constexpr auto kIdleWait = std::chrono::milliseconds(100);
 
 // One entry of a batch being committed, pointing into its submission's record.
 struct PendingEntry {
@@ -235,28 +234,10 @@ LogShardStats LogShard::Stats() const {
 }
 
 void LogShard::Impl::WriterLoop() {
-  std::vector<Submission> batch;
-  while (true) {
-    batch.clear();
-    GatherGroupCommit(queue, batch, options.durability, last_sync, options.fsync_interval,
-                      kIdleWait);
-
-    std::vector<Submission> control;
-    std::vector<Submission> writes;
-    for (Submission& s : batch) {
-      if (s.seal_all) {
-        control.push_back(std::move(s));
-      } else if (s.done) {
-        writes.push_back(std::move(s));
-      }
-    }
-    if (!writes.empty()) Commit(writes);
-    MaybeSeal(!control.empty());
-    for (Submission& s : control) s.done(Status::Ok());
-
-    if (stopping.load() && queue.size_approx() == 0) break;
-  }
-  if (options.seal_on_stop) MaybeSeal(true);
+  RunShardWriter(
+      queue, stopping, options.durability, last_sync, options.fsync_interval, options.seal_on_stop,
+      [this](std::vector<Submission>& writes) { Commit(writes); },
+      [this](bool force_all) { MaybeSeal(force_all); });
 }
 
 Stream* LogShard::Impl::ResolveStream(std::string_view tenant, Labels labels,

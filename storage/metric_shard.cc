@@ -26,7 +26,6 @@ namespace sluice::storage {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr auto kIdleWait = std::chrono::milliseconds(100);
 constexpr auto kAgeCheckPeriod = std::chrono::seconds(1);
 constexpr size_t kMaxSealGroup = 4096;  // series per sealing write batch
 constexpr uint8_t kWalVersion = 1;
@@ -293,26 +292,10 @@ Status MetricShard::SealAll() {
 }
 
 void MetricShard::Impl::WriterLoop() {
-  std::vector<Submission> batch;
-  while (true) {
-    batch.clear();
-    GatherGroupCommit(queue, batch, options.durability, last_sync, options.fsync_interval,
-                      kIdleWait);
-    std::vector<Submission> control;
-    std::vector<Submission> writes;
-    for (Submission& s : batch) {
-      if (s.seal_all) {
-        control.push_back(std::move(s));
-      } else if (s.done) {
-        writes.push_back(std::move(s));
-      }
-    }
-    if (!writes.empty()) Commit(writes);
-    MaybeSeal(!control.empty());
-    for (Submission& s : control) s.done(Status::Ok());
-    if (stopping.load() && queue.size_approx() == 0) break;
-  }
-  if (options.seal_on_stop) MaybeSeal(true);
+  RunShardWriter(
+      queue, stopping, options.durability, last_sync, options.fsync_interval, options.seal_on_stop,
+      [this](std::vector<Submission>& writes) { Commit(writes); },
+      [this](bool force_all) { MaybeSeal(force_all); });
 }
 
 void MetricShard::Impl::Commit(std::vector<Submission>& batch) {

@@ -1,9 +1,9 @@
 #include "storage/series_registry.h"
 
 #include <algorithm>
-#include <iterator>
 
 #include "base/coding.h"
+#include "storage/postings.h"
 
 namespace sluice::storage {
 
@@ -110,50 +110,6 @@ MetricSeries* SeriesRegistry::Add(std::unique_ptr<MetricSeries> series) {
   return raw;
 }
 
-const SeriesRegistry::Postings* SeriesRegistry::Candidates(const TenantIndex& index,
-                                                           const LabelMatchers& matchers,
-                                                           Postings* scratch) const {
-  // Intersect the postings of every matcher that cannot match an absent label; the others are
-  // checked per series afterwards.
-  const Postings* result = nullptr;
-  Postings merged;
-  for (const LabelMatcher& m : matchers) {
-    if (m.MatchesEmpty()) continue;
-    auto name_it = index.postings.find(m.name());
-    if (name_it == index.postings.end()) {
-      scratch->clear();
-      return scratch;
-    }
-    const Postings* these = nullptr;
-    if (m.op() == MatchOp::kEqual) {
-      auto value_it = name_it->second.find(m.value());
-      if (value_it == name_it->second.end()) {
-        scratch->clear();
-        return scratch;
-      }
-      these = &value_it->second;
-    } else {
-      merged.clear();
-      for (const auto& [value, postings] : name_it->second) {
-        if (m.Matches(value)) merged.insert(merged.end(), postings.begin(), postings.end());
-      }
-      std::sort(merged.begin(), merged.end());
-      these = &merged;
-    }
-    if (result == nullptr) {
-      *scratch = *these;
-    } else {
-      Postings next;
-      std::set_intersection(scratch->begin(), scratch->end(), these->begin(), these->end(),
-                            std::back_inserter(next));
-      scratch->swap(next);
-    }
-    result = scratch;
-    if (scratch->empty()) return scratch;
-  }
-  return result != nullptr ? result : &index.all;
-}
-
 std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
                                                         const LabelMatchers& matchers,
                                                         int64_t start, int64_t end) const {
@@ -161,7 +117,9 @@ std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
   int64_t t = FindTenant(tenant);
   if (t < 0) return out;
   Postings scratch;
-  const Postings* candidates = Candidates(tenants_[static_cast<size_t>(t)], matchers, &scratch);
+  const Postings* candidates =
+      MatchingPostings(tenants_[static_cast<size_t>(t)].postings,
+                       tenants_[static_cast<size_t>(t)].all, matchers, &scratch);
   Labels labels;
   for (uint32_t id : *candidates) {
     const MetricSeries& s = *by_id_[id - 1];

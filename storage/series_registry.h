@@ -106,9 +106,6 @@ class SeriesRegistry {
     Postings all;
   };
 
-  const Postings* Candidates(const TenantIndex& index, const LabelMatchers& matchers,
-                             Postings* scratch) const;
-
   // Open addressing with linear probing on the fingerprint: the lookup of every sample written
   // touches one slot and then the series itself, not the chain of nodes a std::unordered_map
   // would. Slots never empty once filled (series are not removed).

@@ -1,7 +1,8 @@
 #include "storage/stream_registry.h"
 
 #include <algorithm>
-#include <iterator>
+
+#include "storage/postings.h"
 
 namespace sluice::storage {
 
@@ -37,53 +38,6 @@ Stream* StreamRegistry::Add(std::unique_ptr<Stream> stream) {
   return raw;
 }
 
-const StreamRegistry::Postings* StreamRegistry::Candidates(const TenantIndex& index,
-                                                           const LabelMatchers& matchers,
-                                                           Postings* scratch) const {
-  // Intersect the postings of every matcher that cannot match an absent label; the rest (and
-  // the time range) are checked per stream afterwards.
-  const Postings* result = nullptr;
-  Postings merged;
-  for (const LabelMatcher& m : matchers) {
-    if (m.MatchesEmpty()) continue;
-    auto name_it = index.postings.find(m.name());
-    if (name_it == index.postings.end()) {
-      scratch->clear();
-      return scratch;
-    }
-    const Postings* these = nullptr;
-    if (m.op() == MatchOp::kEqual) {
-      auto value_it = name_it->second.find(m.value());
-      if (value_it == name_it->second.end()) {
-        scratch->clear();
-        return scratch;
-      }
-      these = &value_it->second;
-    } else {
-      merged.clear();
-      for (const auto& [value, postings] : name_it->second) {
-        if (!m.Matches(value)) continue;
-        Postings next;
-        std::set_union(merged.begin(), merged.end(), postings.begin(), postings.end(),
-                       std::back_inserter(next));
-        merged.swap(next);
-      }
-      these = &merged;
-    }
-    if (result == nullptr) {
-      *scratch = *these;
-    } else {
-      Postings next;
-      std::set_intersection(scratch->begin(), scratch->end(), these->begin(), these->end(),
-                            std::back_inserter(next));
-      scratch->swap(next);
-    }
-    result = scratch;
-    if (scratch->empty()) return scratch;
-  }
-  return result != nullptr ? result : &index.all;
-}
-
 std::vector<const Stream*> StreamRegistry::Select(std::string_view tenant,
                                                   const LabelMatchers& matchers, int64_t start,
                                                   int64_t end) const {
@@ -91,7 +45,8 @@ std::vector<const Stream*> StreamRegistry::Select(std::string_view tenant,
   auto tenant_it = tenants_.find(std::string(tenant));
   if (tenant_it == tenants_.end()) return out;
   Postings scratch;
-  const Postings* candidates = Candidates(tenant_it->second, matchers, &scratch);
+  const Postings* candidates =
+      MatchingPostings(tenant_it->second.postings, tenant_it->second.all, matchers, &scratch);
   for (uint64_t id : *candidates) {
     const Stream& s = *by_id_.at(id);
     if (!s.Overlaps(start, end)) continue;

@@ -107,8 +107,6 @@ class StreamRegistry {
   };
 
   static void Insert(Postings& p, uint64_t id);
-  const Postings* Candidates(const TenantIndex& index, const LabelMatchers& matchers,
-                             Postings* scratch) const;
 
   std::unordered_map<uint64_t, std::unique_ptr<Stream>> by_id_;
   std::unordered_map<std::string, TenantIndex> tenants_;
