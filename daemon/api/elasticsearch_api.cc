@@ -1,11 +1,11 @@
 #include "daemon/api/elasticsearch_api.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include "base/build_info.h"
 #include "base/json_writer.h"
@@ -159,7 +159,8 @@ struct BulkFilter {
     return f;
   }
   bool Item(std::string_view field) const {
-    return item_all || std::find(item_fields.begin(), item_fields.end(), field) != item_fields.end();
+    return item_all ||
+           std::find(item_fields.begin(), item_fields.end(), field) != item_fields.end();
   }
 };
 
@@ -270,8 +271,9 @@ void RegisterBulk(Router& router, const IngestApi& api, const std::string& patte
                          return EsError(400, "illegal_argument_exception", r.status.message());
                        }
                        if (!r.status.ok()) {
-                         HttpResponse busy = EsError(StatusForWriteFailure(r.status),
-                                                     "es_rejected_execution_exception", r.status.message());
+                         HttpResponse busy =
+                             EsError(StatusForWriteFailure(r.status),
+                                     "es_rejected_execution_exception", r.status.message());
                          busy.headers.Set("Retry-After", std::to_string(retry_after.count()));
                          return busy;
                        }
@@ -286,7 +288,8 @@ void RegisterBulk(Router& router, const IngestApi& api, const std::string& patte
 
 // A setup endpoint: reads say "exists", writes say "acknowledged".
 void RegisterSetup(Router& router, const std::string& pattern) {
-  router.Add({HttpMethod::kGet}, pattern, [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
+  router.Add({HttpMethod::kGet}, pattern,
+             [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
   router.Add({HttpMethod::kPut, HttpMethod::kPost, HttpMethod::kDelete}, pattern + "/{name}",
              [](HttpRequest, Responder r) { r.Send(EsJson(200, R"({"acknowledged":true})")); });
   router.Add({HttpMethod::kGet}, pattern + "/{name}",
@@ -302,7 +305,8 @@ void RegisterElasticsearchApi(Router& router, const IngestApi& api) {
     RegisterBulk(router, api, p + "/_bulk");
     RegisterBulk(router, api, p + "/{index}/_bulk");
     if (!p.empty()) {
-      router.Add({HttpMethod::kGet}, p, [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); });
+      router.Add({HttpMethod::kGet}, p,
+                 [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); });
     }
     router.Add({HttpMethod::kGet}, p.empty() ? "/" : p + "/",
                [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); });
@@ -320,17 +324,19 @@ void RegisterElasticsearchApi(Router& router, const IngestApi& api) {
       res.headers.Set("X-Elastic-Product", "Elasticsearch");
       r.Send(std::move(res));
     });
-    for (const char* setup : {"/_index_template", "/_template", "/_component_template", "/_ilm/policy",
-                              "/_ingest/pipeline", "/_data_stream"}) {
+    for (const char* setup : {"/_index_template", "/_template", "/_component_template",
+                              "/_ilm/policy", "/_ingest/pipeline", "/_data_stream"}) {
       RegisterSetup(router, p + setup);
     }
-    router.Add({HttpMethod::kGet}, p + "/_nodes", [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
+    router.Add({HttpMethod::kGet}, p + "/_nodes",
+               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
     router.Add({HttpMethod::kGet}, p + "/_nodes/{what}",
                [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
     router.Add({HttpMethod::kGet}, p + "/_nodes/{what}/{detail}",
                [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
     // Logstash checks its rollover alias and creates the first index.
-    router.Add({HttpMethod::kHead}, p + "/{index}", [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
+    router.Add({HttpMethod::kHead}, p + "/{index}",
+               [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
     router.Add({HttpMethod::kPut}, p + "/{index}", [](HttpRequest request, Responder r) {
       std::string body;
       JsonWriter w(&body);

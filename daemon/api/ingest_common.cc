@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace sluice::daemon {
 
 Result<std::string> RequestTenant(const HttpRequest& request, const std::string& default_tenant) {
@@ -9,8 +11,8 @@ Result<std::string> RequestTenant(const HttpRequest& request, const std::string&
   if (!header || header->empty()) return default_tenant;
   std::string_view id = *header;
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(fmt::format("invalid tenant ID \"{}\" in X-Scope-OrgID: {}",
-                                               id.substr(0, 160), why));
+    return Status::InvalidArgument(
+        fmt::format("invalid tenant ID \"{}\" in X-Scope-OrgID: {}", id.substr(0, 160), why));
   };
   if (id.size() > 150) return bad("longer than 150 characters");
   if (id == "." || id == "..") return bad("\".\" and \"..\" are not tenant IDs");
@@ -25,16 +27,44 @@ Result<std::string> RequestTenant(const HttpRequest& request, const std::string&
   return std::string(id);
 }
 
+std::string MediaType(std::string_view content_type) {
+  std::string out(content_type.substr(0, content_type.find(';')));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+HttpResponse PlainError(int status, std::string_view message) {
+  HttpResponse r = HttpResponse::Text(status, std::string(message) + "\n");
+  r.headers.Set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+HttpResponse WithRetryAfter(HttpResponse r, std::chrono::seconds retry_after) {
+  r.headers.Set("Retry-After", std::to_string(retry_after.count()));
+  return r;
+}
+
+HttpResponse OtlpAnswer(int status, bool json, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.headers.Set("Content-Type", json ? "application/json" : "application/x-protobuf");
+  r.body = std::move(body);
+  return r;
+}
+
 Result<pipeline::FieldMapping> RequestFieldMapping(const HttpRequest& request,
-                                                  const pipeline::FieldMapping& defaults) {
+                                                   const pipeline::FieldMapping& defaults) {
   pipeline::FieldMapping m = defaults;
-  auto setting = [&](std::string_view arg, std::string_view header) -> std::optional<std::string_view> {
+  auto setting = [&](std::string_view arg,
+                     std::string_view header) -> std::optional<std::string_view> {
     if (auto v = request.params.Find(arg); v && !v->empty()) return v;
     if (auto v = request.headers.Find(header); v && !v->empty()) return v;
     return std::nullopt;
   };
   if (auto v = setting("_msg_field", "VL-Msg-Field")) m.msg_fields = pipeline::SplitFieldList(*v);
-  if (auto v = setting("_time_field", "VL-Time-Field")) m.time_fields = pipeline::SplitFieldList(*v);
+  if (auto v = setting("_time_field", "VL-Time-Field"))
+    m.time_fields = pipeline::SplitFieldList(*v);
   if (auto v = setting("_stream_fields", "VL-Stream-Fields")) {
     m.stream_fields = pipeline::SplitFieldList(*v);
   }

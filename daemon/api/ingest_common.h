@@ -29,11 +29,24 @@ Result<std::string> RequestTenant(const HttpRequest& request, const std::string&
 // The mapping for this request: query arguments (_msg_field, ...) over headers (VL-Msg-Field,
 // ...) over `defaults`.
 Result<pipeline::FieldMapping> RequestFieldMapping(const HttpRequest& request,
-                                                  const pipeline::FieldMapping& defaults);
+                                                   const pipeline::FieldMapping& defaults);
 
 // The HTTP status for a write that failed after decoding: 503 (retryable) for every storage
 // problem, so that shippers retry rather than drop.
 int StatusForWriteFailure(const Status& status);
+
+// The media type without parameters, lower-cased: "application/json; charset=utf-8" ->
+// "application/json".
+std::string MediaType(std::string_view content_type);
+
+// A text/plain error answer (with nosniff, as Loki and Prometheus send theirs).
+HttpResponse PlainError(int status, std::string_view message);
+
+// `r` with Retry-After: what every 503 of an ingest endpoint carries.
+HttpResponse WithRetryAfter(HttpResponse r, std::chrono::seconds retry_after);
+
+// An OTLP answer: `body` is JSON or protobuf as the request was.
+HttpResponse OtlpAnswer(int status, bool json, std::string body);
 
 using IngestAnswer = std::function<HttpResponse(const pipeline::IngestResult&)>;
 

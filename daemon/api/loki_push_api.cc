@@ -5,25 +5,6 @@
 #include "daemon/api/metrics_ingest_api.h"
 
 namespace sluice::daemon {
-namespace {
-
-// The media type without parameters, lower-cased: "application/json; charset=utf-8" ->
-// "application/json".
-std::string MediaType(std::string_view content_type) {
-  std::string out(content_type.substr(0, content_type.find(';')));
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-HttpResponse PlainError(int status, std::string_view message) {
-  HttpResponse r = HttpResponse::Text(status, std::string(message) + "\n");
-  r.headers.Set("X-Content-Type-Options", "nosniff");
-  return r;
-}
-
-}  // namespace
-
 void RegisterLokiPushApi(Router& router, const IngestApi& api) {
   auto handler = [api](HttpRequest request, Responder responder) {
     if (IsRemoteWriteRequest(request)) {

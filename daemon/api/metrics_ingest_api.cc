@@ -1,7 +1,6 @@
 #include "daemon/api/metrics_ingest_api.h"
 
 #include <fmt/format.h>
-#include <strings.h>
 
 #include "base/json_writer.h"
 #include "pipeline/decoders/otlp_logs.h"
@@ -12,18 +11,6 @@ namespace {
 
 // What Telegraf and the Influx clients read back (they only check that it is present).
 constexpr std::string_view kInfluxVersion = "1.8.10";
-
-HttpResponse PlainError(int status, std::string_view message) {
-  HttpResponse r = HttpResponse::Text(status, std::string(message) + "\n");
-  r.headers.Set("X-Content-Type-Options", "nosniff");
-  return r;
-}
-
-// A 503 (or 507...) for a write that failed after decoding, with Retry-After.
-HttpResponse Busy(HttpResponse r, std::chrono::seconds retry_after) {
-  r.headers.Set("Retry-After", std::to_string(retry_after.count()));
-  return r;
-}
 
 std::string RejectedMessage(const pipeline::IngestResult& r) {
   return fmt::format("{} (rejected {} series, {} samples; the others were stored)",
@@ -43,8 +30,8 @@ void SubmitPlain(const IngestApi& api, HttpRequest&& request, pipeline::IngestRe
                  if (r.status.code() == StatusCode::kInvalidArgument) {
                    return PlainError(400, r.status.message());
                  }
-                 return Busy(PlainError(StatusForWriteFailure(r.status), r.status.message()),
-                             retry_after);
+                 return WithRetryAfter(
+                     PlainError(StatusForWriteFailure(r.status), r.status.message()), retry_after);
                });
 }
 
@@ -57,13 +44,6 @@ bool TenantOr400(const IngestApi& api, const HttpRequest& request, Responder& re
   }
   *tenant = std::move(t).value();
   return true;
-}
-
-bool IsJsonMedia(std::string_view content_type) {
-  std::string_view media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return strncasecmp(media.data(), "application/json", media.size()) == 0 &&
-         media.size() == std::string_view("application/json").size();
 }
 
 HttpResponse InfluxError(int status, bool v2, std::string_view message) {
@@ -112,24 +92,17 @@ void HandleInflux(const IngestApi& api, bool v2, HttpRequest request, Responder 
                  if (r.status.code() == StatusCode::kInvalidArgument) {
                    return InfluxError(400, v2, r.status.message());
                  }
-                 return Busy(InfluxError(StatusForWriteFailure(r.status), v2, r.status.message()),
-                             retry_after);
+                 return WithRetryAfter(
+                     InfluxError(StatusForWriteFailure(r.status), v2, r.status.message()),
+                     retry_after);
                });
 }
 
-HttpResponse OtlpEncoded(int status, bool json, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.Set("Content-Type", json ? "application/json" : "application/x-protobuf");
-  r.body = std::move(body);
-  return r;
-}
-
 void HandleOtlpMetrics(const IngestApi& api, HttpRequest request, Responder responder) {
-  bool json = IsJsonMedia(request.headers.Get("Content-Type"));
+  bool json = MediaType(request.headers.Get("Content-Type")) == "application/json";
   auto error = [json](int status, std::string_view message) {
-    return OtlpEncoded(status, json,
-                       json ? pipeline::OtlpErrorJson(message) : pipeline::OtlpErrorProto(message));
+    return OtlpAnswer(status, json,
+                      json ? pipeline::OtlpErrorJson(message) : pipeline::OtlpErrorProto(message));
   };
   Result<std::string> tenant = RequestTenant(request, api.default_tenant);
   if (!tenant.ok()) {
@@ -144,15 +117,15 @@ void HandleOtlpMetrics(const IngestApi& api, HttpRequest request, Responder resp
   SubmitIngest(api, std::move(request), std::move(ingest), std::move(responder),
                [json, error, retry_after](const pipeline::IngestResult& r) {
                  if (r.status.ok()) {
-                   return OtlpEncoded(200, json,
-                                      json ? pipeline::OtlpMetricsResponseJson(r.metrics)
-                                           : pipeline::OtlpMetricsResponseProto(r.metrics));
+                   return OtlpAnswer(200, json,
+                                     json ? pipeline::OtlpMetricsResponseJson(r.metrics)
+                                          : pipeline::OtlpMetricsResponseProto(r.metrics));
                  }
                  if (r.status.code() == StatusCode::kInvalidArgument) {
                    return error(400, r.status.message());
                  }
-                 return Busy(error(StatusForWriteFailure(r.status), r.status.message()),
-                             retry_after);
+                 return WithRetryAfter(error(StatusForWriteFailure(r.status), r.status.message()),
+                                       retry_after);
                });
 }
 
