@@ -8,238 +8,32 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <span>
-#include <type_traits>
 #include <unordered_set>
 
-#include "base/json_writer.h"
 #include "otlp_metrics.pb.h"
-#include "pipeline/decoders/decode_context.h"
+#include "pipeline/decoders/otlp_json.h"
 #include "pipeline/decoders/otlp_logs.h"
 
 namespace sluice::pipeline {
 namespace {
 
+using otlp_json::AsString;
+using otlp_json::ForEachElement;
+using otlp_json::ForEachField;
+using otlp_json::JsonError;
+using otlp_json::KeyIs;
+using otlp_json::ReadBool;
+using otlp_json::ReadDouble;
+using otlp_json::ReadInteger;
+using otlp_json::ReadKeyValues;
+using otlp_json::ReadString;
 using simdjson::ondemand::json_type;
 using storage::LabelView;
 namespace pb = sluice::otlp;
 
-constexpr int kMaxDepth = 32;
-
 // --- JSON -> protobuf ---------------------------------------------------------------------------
-
-Status JsonError(simdjson::error_code e, std::string_view where) {
-  return Status::InvalidArgument(
-      fmt::format("invalid OTLP JSON at {}: {}", where, simdjson::error_message(e)));
-}
-
-bool KeyIs(std::string_view key, std::string_view camel, std::string_view snake) {
-  return key == camel || key == snake;
-}
-
-// Calls f(key, value) for each field of an object; null is an empty object.
-template <typename F>
-Status ForEachField(simdjson::ondemand::value v, std::string_view where, F&& f) {
-  json_type type;
-  if (auto e = v.type().get(type)) return JsonError(e, where);
-  if (type == json_type::null) return Status::Ok();
-  simdjson::ondemand::object object;
-  if (auto e = v.get_object().get(object)) return JsonError(e, where);
-  for (auto field : object) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return JsonError(e, where);
-    simdjson::ondemand::value value;
-    if (auto e = field.value().get(value)) return JsonError(e, where);
-    SLUICE_RETURN_IF_ERROR(f(key, value));
-  }
-  return Status::Ok();
-}
-
-// Calls f(element) for each element of an array; null is an empty array.
-template <typename F>
-Status ForEachElement(simdjson::ondemand::value v, std::string_view where, F&& f) {
-  json_type type;
-  if (auto e = v.type().get(type)) return JsonError(e, where);
-  if (type == json_type::null) return Status::Ok();
-  simdjson::ondemand::array array;
-  if (auto e = v.get_array().get(array)) return JsonError(e, where);
-  for (auto item : array) {
-    simdjson::ondemand::value element;
-    if (auto e = item.get(element)) return JsonError(e, where);
-    SLUICE_RETURN_IF_ERROR(f(element));
-  }
-  return Status::Ok();
-}
-
-// 64-bit integers are JSON strings in OTLP (proto3 JSON mapping); numbers are accepted too.
-template <typename T>
-Status ReadInteger(simdjson::ondemand::value v, std::string_view where, T* out) {
-  json_type type;
-  if (auto e = v.type().get(type)) return JsonError(e, where);
-  if (type == json_type::number) {
-    if constexpr (std::is_unsigned_v<T>) {
-      uint64_t n;
-      if (auto e = v.get_uint64().get(n)) return JsonError(e, where);
-      if (n > std::numeric_limits<T>::max()) {
-        return Status::InvalidArgument(
-            fmt::format("invalid OTLP JSON at {}: {} is too large", where, n));
-      }
-      *out = static_cast<T>(n);
-    } else {
-      int64_t n;
-      if (auto e = v.get_int64().get(n)) return JsonError(e, where);
-      if (n > std::numeric_limits<T>::max() || n < std::numeric_limits<T>::min()) {
-        return Status::InvalidArgument(
-            fmt::format("invalid OTLP JSON at {}: {} is out of range", where, n));
-      }
-      *out = static_cast<T>(n);
-    }
-    return Status::Ok();
-  }
-  if (type != json_type::string) {
-    return Status::InvalidArgument(
-        fmt::format("invalid OTLP JSON at {}: expected an integer", where));
-  }
-  std::string_view text;
-  if (auto e = v.get_string().get(text)) return JsonError(e, where);
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument(
-        fmt::format("invalid OTLP JSON at {}: \"{}\" is not an integer", where, text));
-  }
-  return Status::Ok();
-}
-
-// Doubles are JSON numbers, or the strings "NaN", "Infinity", "-Infinity" (or a number's text).
-Status ReadDouble(simdjson::ondemand::value v, std::string_view where, double* out) {
-  json_type type;
-  if (auto e = v.type().get(type)) return JsonError(e, where);
-  if (type == json_type::number) {
-    if (auto e = v.get_double().get(*out)) return JsonError(e, where);
-    return Status::Ok();
-  }
-  if (type != json_type::string) {
-    return Status::InvalidArgument(
-        fmt::format("invalid OTLP JSON at {}: expected a number", where));
-  }
-  std::string_view text;
-  if (auto e = v.get_string().get(text)) return JsonError(e, where);
-  if (text == "NaN") {
-    *out = std::numeric_limits<double>::quiet_NaN();
-  } else if (text == "Infinity") {
-    *out = std::numeric_limits<double>::infinity();
-  } else if (text == "-Infinity") {
-    *out = -std::numeric_limits<double>::infinity();
-  } else {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-    if (ec != std::errc() || end != text.data() + text.size()) {
-      return Status::InvalidArgument(
-          fmt::format("invalid OTLP JSON at {}: \"{}\" is not a number", where, text));
-    }
-  }
-  return Status::Ok();
-}
-
-Status ReadString(simdjson::ondemand::value v, std::string_view where, std::string* out) {
-  std::string_view s;
-  if (auto e = v.get_string().get(s)) return JsonError(e, where);
-  out->assign(s);
-  return Status::Ok();
-}
-
-Status ReadBool(simdjson::ondemand::value v, std::string_view where, bool* out) {
-  if (auto e = v.get_bool().get(*out)) return JsonError(e, where);
-  return Status::Ok();
-}
-
-bool Base64Decode(std::string_view in, std::string* out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  out->clear();
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = value(c);
-    if (v < 0) return false;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return true;
-}
-
-Status ReadAnyValue(simdjson::ondemand::value v, int depth, pb::AnyValue* out);
-
-Status ReadKeyValues(simdjson::ondemand::value v, int depth,
-                     google::protobuf::RepeatedPtrField<pb::KeyValue>* out) {
-  if (depth > kMaxDepth) return Status::InvalidArgument("OTLP attributes nested too deeply");
-  return ForEachElement(v, "attributes", [&](simdjson::ondemand::value item) {
-    pb::KeyValue* pair = out->Add();
-    return ForEachField(item, "attributes",
-                        [&](std::string_view key, simdjson::ondemand::value fv) {
-                          if (key == "key")
-                            return ReadString(fv, "attributes.key", pair->mutable_key());
-                          if (key == "value")
-                            return ReadAnyValue(fv, depth + 1, pair->mutable_value());
-                          return Status::Ok();
-                        });
-  });
-}
-
-Status ReadAnyValue(simdjson::ondemand::value v, int depth, pb::AnyValue* out) {
-  if (depth > kMaxDepth) return Status::InvalidArgument("OTLP value nested too deeply");
-  return ForEachField(v, "value", [&](std::string_view key, simdjson::ondemand::value fv) {
-    if (KeyIs(key, "stringValue", "string_value")) {
-      return ReadString(fv, "stringValue", out->mutable_string_value());
-    }
-    if (KeyIs(key, "boolValue", "bool_value")) {
-      bool b = false;
-      SLUICE_RETURN_IF_ERROR(ReadBool(fv, "boolValue", &b));
-      out->set_bool_value(b);
-    } else if (KeyIs(key, "intValue", "int_value")) {
-      int64_t i = 0;
-      SLUICE_RETURN_IF_ERROR(ReadInteger(fv, "intValue", &i));
-      out->set_int_value(i);
-    } else if (KeyIs(key, "doubleValue", "double_value")) {
-      double d = 0;
-      SLUICE_RETURN_IF_ERROR(ReadDouble(fv, "doubleValue", &d));
-      out->set_double_value(d);
-    } else if (KeyIs(key, "bytesValue", "bytes_value")) {
-      std::string_view s;
-      if (auto e = fv.get_string().get(s)) return JsonError(e, "bytesValue");
-      if (!Base64Decode(s, out->mutable_bytes_value())) {
-        return Status::InvalidArgument("invalid OTLP JSON at bytesValue: not base64");
-      }
-    } else if (KeyIs(key, "arrayValue", "array_value")) {
-      pb::ArrayValue* array = out->mutable_array_value();
-      return ForEachField(fv, key, [&](std::string_view k, simdjson::ondemand::value values) {
-        if (k != "values") return Status::Ok();
-        return ForEachElement(values, "arrayValue", [&](simdjson::ondemand::value item) {
-          return ReadAnyValue(item, depth + 1, array->add_values());
-        });
-      });
-    } else if (KeyIs(key, "kvlistValue", "kvlist_value")) {
-      pb::KeyValueList* list = out->mutable_kvlist_value();
-      return ForEachField(fv, key, [&](std::string_view k, simdjson::ondemand::value values) {
-        if (k != "values") return Status::Ok();
-        return ReadKeyValues(values, depth + 1, list->mutable_values());
-      });
-    }
-    return Status::Ok();
-  });
-}
 
 // "aggregationTemporality": 2, or the enum value's name.
 Status ReadTemporality(simdjson::ondemand::value v, pb::AggregationTemporality* out) {
@@ -442,29 +236,14 @@ Status ReadScopeMetrics(simdjson::ondemand::value v,
 
 Status ReadRequest(std::string_view body, const MetricDecodeContext& ctx,
                    pb::ExportMetricsServiceRequest* request) {
-  simdjson::ondemand::document doc;
-  if (auto e = ctx.json->iterate(PaddedView(body)).get(doc)) return JsonError(e, "the body");
-  simdjson::ondemand::value root;
-  if (auto e = doc.get_value().get(root)) return JsonError(e, "the body");
-  json_type type;
-  if (auto e = root.type().get(type)) return JsonError(e, "the body");
-  if (type != json_type::object) {
-    return Status::InvalidArgument("invalid OTLP JSON: the body is not an object");
-  }
-  SLUICE_RETURN_IF_ERROR(
-      ForEachField(root, "the body", [&](std::string_view key, simdjson::ondemand::value fv) {
+  return otlp_json::ForEachRequestField(
+      ctx.json, body, [&](std::string_view key, simdjson::ondemand::value fv) {
         if (!KeyIs(key, "resourceMetrics", "resource_metrics")) return Status::Ok();
         return ForEachElement(fv, "resourceMetrics", [&](simdjson::ondemand::value item) {
           pb::ResourceMetrics* rm = request->add_resource_metrics();
           return ForEachField(
               item, "resourceMetrics", [&](std::string_view rk, simdjson::ondemand::value rv) {
-                if (rk == "resource") {
-                  return ForEachField(
-                      rv, "resource", [&](std::string_view k, simdjson::ondemand::value av) {
-                        if (k != "attributes") return Status::Ok();
-                        return ReadKeyValues(av, 0, rm->mutable_resource()->mutable_attributes());
-                      });
-                }
+                if (rk == "resource") return otlp_json::ReadResource(rv, rm->mutable_resource());
                 if (KeyIs(rk, "scopeMetrics", "scope_metrics")) {
                   return ReadScopeMetrics(rv, rm->mutable_scope_metrics());
                 }
@@ -474,11 +253,7 @@ Status ReadRequest(std::string_view body, const MetricDecodeContext& ctx,
                 return Status::Ok();
               });
         });
-      }));
-  if (!AtEnd(doc)) {
-    return Status::InvalidArgument("invalid OTLP JSON: content after the top-level object");
-  }
-  return Status::Ok();
+      });
 }
 
 // --- naming -------------------------------------------------------------------------------------
@@ -593,115 +368,6 @@ std::string FormatLabelFloat(double v) {
   char buf[400];  // the longest fixed form of a double (denormals) is under 400 characters
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
   return std::string(buf, end);
-}
-
-// pcommon's float64AsString: ES6 number formatting ('e' below 1e-6 and from 1e21 on).
-std::string FormatAttributeFloat(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  double a = std::fabs(v);
-  if (a != 0 && (a < 1e-6 || a >= 1e21)) {
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-    std::string s(buf, end);
-    // Go writes "1e-07" where ES6 writes "1e-7".
-    if (size_t e = s.find("e-0"); e != std::string::npos) s.erase(e + 2, 1);
-    return s;
-  }
-  return FormatLabelFloat(v);
-}
-
-std::string Base64Encode(std::string_view in) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(in[k])); };
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    for (int k = 3; k >= 0; --k) out.push_back(kTable[(v >> (6 * k)) & 63]);
-  }
-  size_t rest = in.size() - i;
-  if (rest > 0) {
-    uint32_t v = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
-    out.push_back(kTable[(v >> 18) & 63]);
-    out.push_back(kTable[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kTable[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-void WriteJsonValue(JsonWriter& w, const pb::AnyValue& v) {
-  switch (v.value_case()) {
-    case pb::AnyValue::kStringValue:
-      w.String(v.string_value());
-      break;
-    case pb::AnyValue::kBoolValue:
-      w.Bool(v.bool_value());
-      break;
-    case pb::AnyValue::kIntValue:
-      w.Int(v.int_value());
-      break;
-    case pb::AnyValue::kDoubleValue:
-      if (std::isfinite(v.double_value())) {
-        w.Raw(FormatAttributeFloat(v.double_value()));
-      } else {
-        w.Null();
-      }
-      break;
-    case pb::AnyValue::kBytesValue:
-      w.String(Base64Encode(v.bytes_value()));
-      break;
-    case pb::AnyValue::kArrayValue:
-      w.BeginArray();
-      for (const pb::AnyValue& item : v.array_value().values()) WriteJsonValue(w, item);
-      w.EndArray();
-      break;
-    case pb::AnyValue::kKvlistValue: {
-      // As Go's json.Marshal writes a map: keys sorted.
-      std::vector<const pb::KeyValue*> sorted;
-      for (const pb::KeyValue& kv : v.kvlist_value().values()) sorted.push_back(&kv);
-      std::stable_sort(
-          sorted.begin(), sorted.end(),
-          [](const pb::KeyValue* a, const pb::KeyValue* b) { return a->key() < b->key(); });
-      w.BeginObject();
-      for (const pb::KeyValue* kv : sorted) {
-        w.Key(kv->key());
-        WriteJsonValue(w, kv->value());
-      }
-      w.EndObject();
-      break;
-    }
-    case pb::AnyValue::VALUE_NOT_SET:
-      w.Null();
-      break;
-  }
-}
-
-// pcommon.Value.AsString: what an attribute's value becomes as a label value.
-std::string AsString(const pb::AnyValue& v) {
-  switch (v.value_case()) {
-    case pb::AnyValue::kStringValue:
-      return v.string_value();
-    case pb::AnyValue::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    case pb::AnyValue::kIntValue:
-      return std::to_string(v.int_value());
-    case pb::AnyValue::kDoubleValue:
-      return FormatAttributeFloat(v.double_value());
-    case pb::AnyValue::kBytesValue:
-      return Base64Encode(v.bytes_value());
-    case pb::AnyValue::VALUE_NOT_SET:
-      return "";
-    case pb::AnyValue::kArrayValue:
-    case pb::AnyValue::kKvlistValue:
-      break;
-  }
-  std::string out;
-  JsonWriter w(&out);
-  WriteJsonValue(w, v);
-  return out;
 }
 
 // --- protobuf -> MetricBatch
@@ -1107,19 +773,8 @@ Status DecodeOtlpMetricsProto(std::string_view body, const MetricDecodeContext& 
 }
 
 std::string OtlpMetricsResponseJson(const MetricDecodeResult& result) {
-  if (result.rejected_samples == 0 && result.first_error.empty()) return "{}";
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Key("partialSuccess");
-  w.BeginObject();
-  w.Key("rejectedDataPoints");
-  w.String(std::to_string(result.rejected_samples));  // int64 is a string in OTLP JSON
-  w.Key("errorMessage");
-  w.String(result.first_error);
-  w.EndObject();
-  w.EndObject();
-  return out;
+  return otlp_json::PartialSuccessJson("rejectedDataPoints", result.rejected_samples,
+                                       result.first_error);
 }
 
 std::string OtlpMetricsResponseProto(const MetricDecodeResult& result) {

@@ -23,13 +23,13 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <tuple>
 
 #include "pipeline/decoders/remote_write.h"
 #include "storage/metric_batch.h"
 #include "tests/support/compress.h"
+#include "tests/support/metrics_export.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
@@ -38,55 +38,22 @@ namespace sluice {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::KeyText;
+using testing::kPlainNaNBits;
+using testing::kStaleBits;
+using testing::ParsedExport;
+using testing::ParseExport;
+using testing::SeriesKey;
+using testing::SeriesSamples;
 using testing::Subprocess;
 using testing::TestResponse;
+using testing::UrlEncode;
+using testing::ValueBits;
+using testing::ValueText;
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-// A series' identity as the test sees it (names sorted by the map), and its samples by time.
-using SeriesKey = std::map<std::string, std::string>;
-using SeriesSamples = std::map<int64_t, uint64_t>;  // timestamp (ms) -> value bits
-using TenantData = std::map<SeriesKey, SeriesSamples>;
+using TenantData = testing::SeriesData;  // one tenant's series
 
 constexpr int64_t kBaseMs = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
-constexpr uint64_t kStaleBits = storage::kStaleNaNBits;
-// Every NaN that is not a stale marker compares as this one.
-constexpr uint64_t kPlainNaNBits = 0x7ff8000000000000ULL;
-
-uint64_t Bits(double v) {
-  if (std::isnan(v)) {
-    uint64_t b = std::bit_cast<uint64_t>(v);
-    return b == kStaleBits ? kStaleBits : kPlainNaNBits;
-  }
-  return std::bit_cast<uint64_t>(v);
-}
-
-double FromBits(uint64_t b) { return std::bit_cast<double>(b); }
-
-std::string ValueText(uint64_t bits) {
-  if (bits == kStaleBits) return "stale";
-  return fmt::format("{}", FromBits(bits));
-}
-
-std::string KeyText(const SeriesKey& key) {
-  std::string out = "{";
-  for (const auto& [name, value] : key) {
-    if (out.size() > 1) out += ", ";
-    out += fmt::format("{}=\"{}\"", name, value);
-  }
-  return out + "}";
-}
-
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
@@ -101,78 +68,6 @@ std::string JsonString(std::string_view s) {
     }
   }
   return out + "\"";
-}
-
-// The export's JSON lines, parsed. `error` says what was wrong with the body (a line that is not
-// VM's format, a series exported twice, timestamps not strictly increasing).
-struct ParsedExport {
-  TenantData data;
-  size_t lines = 0;
-  std::string error;
-};
-
-ParsedExport ParseExport(const std::string& body) {
-  ParsedExport out;
-  simdjson::ondemand::parser parser;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    ++out.lines;
-    try {
-      simdjson::padded_string padded(line);
-      simdjson::ondemand::document doc = parser.iterate(padded);
-      SeriesKey key;
-      std::vector<int64_t> timestamps;
-      std::vector<uint64_t> values;
-      for (auto field : doc.get_object()) {
-        std::string_view name = field.unescaped_key();
-        if (name == "metric") {
-          for (auto label : field.value().get_object()) {
-            std::string_view label_name = label.unescaped_key();
-            std::string_view label_value = label.value().get_string();
-            key[std::string(label_name)] = std::string(label_value);
-          }
-        } else if (name == "values") {
-          for (auto v : field.value().get_array()) {
-            if (v.is_null()) {
-              values.push_back(kStaleBits);
-            } else if (v.type() == simdjson::ondemand::json_type::string) {
-              std::string_view s = v.get_string();
-              if (s == "NaN") {
-                values.push_back(kPlainNaNBits);
-              } else if (s == "Infinity" || s == "-Infinity") {
-                double inf = std::numeric_limits<double>::infinity();
-                values.push_back(Bits(s[0] == '-' ? -inf : inf));
-              } else {
-                throw std::runtime_error(fmt::format("unexpected value string \"{}\"", s));
-              }
-            } else {
-              values.push_back(Bits(v.get_double()));
-            }
-          }
-        } else if (name == "timestamps") {
-          for (auto t : field.value().get_array()) {
-            int64_t ts = t.get_int64();
-            timestamps.push_back(ts);
-          }
-        }
-      }
-      if (key.empty() || timestamps.empty() || timestamps.size() != values.size()) {
-        throw std::runtime_error("missing metric, or values and timestamps do not pair up");
-      }
-      if (out.data.count(key) != 0) throw std::runtime_error("series exported twice");
-      SeriesSamples& samples = out.data[key];
-      for (size_t i = 0; i < timestamps.size(); ++i) {
-        if (i > 0 && timestamps[i] <= timestamps[i - 1]) {
-          throw std::runtime_error(fmt::format("timestamps not strictly increasing at [{}]", i));
-        }
-        samples[timestamps[i]] = values[i];
-      }
-    } catch (const std::exception& e) {
-      if (out.error.empty()) out.error = fmt::format("{} in export line: {}", e.what(), line);
-    }
-  }
-  return out;
 }
 
 // "" when equal, else up to `limit` differences, one a line.
@@ -240,11 +135,8 @@ class MetricsIngestTest : public ::testing::Test {
   // Starts sluice on the test's data dir, which survives restarts.
   void StartDaemon() {
     log_ = dir_.Sub(fmt::format("daemon-{}.err", generation_++));
-    daemon_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--tcp-listen", "",
-                                 "--data-dir", dir_.Sub("data")},
-        dir_.Sub("daemon.out"), log_);
-    port_ = testing::WaitForSluicePort(log_, 30s);
+    daemon_ =
+        testing::StartSluice(SLUICE_BINARY, dir_.Sub("data"), dir_.Sub("daemon.out"), log_, &port_);
     ASSERT_GT(port_, 0) << "sluice did not start:\n" << StderrTail();
   }
 
@@ -265,10 +157,7 @@ class MetricsIngestTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(StartDaemon());
   }
 
-  std::string StderrTail() const {
-    std::string all = testing::ReadFile(log_);
-    return all.size() > 4000 ? "..." + all.substr(all.size() - 4000) : all;
-  }
+  std::string StderrTail() const { return testing::ReadFileTail(log_); }
 
   std::optional<TestResponse> Request(std::string_view method, std::string_view target,
                                       std::string_view body = {}, const Headers& headers = {}) {
@@ -356,7 +245,7 @@ ImportValue RandomImportValue(std::mt19937_64& rng, int64_t counter) {
       0.0,    3.141592653589793,       -2.5e-5, 100.25};
   static const char* kNaN[] = {"\"NaN\"", "\"nan\""};
   static const char* kInf[] = {"\"Inf\"", "\"inf\"", "\"Infinity\"", "\"infinity\""};
-  auto number = [](double v) { return ImportValue{Bits(v), fmt::format("{}", v)}; };
+  auto number = [](double v) { return ImportValue{ValueBits(v), fmt::format("{}", v)}; };
   switch (rng() % 20) {
     case 0:
     case 1:
@@ -387,7 +276,7 @@ ImportValue RandomImportValue(std::mt19937_64& rng, int64_t counter) {
     case 17: {
       bool negative = rng() % 2 == 0;
       double inf = std::numeric_limits<double>::infinity();
-      return {Bits(negative ? -inf : inf),
+      return {ValueBits(negative ? -inf : inf),
               std::string(negative ? "\"-" : "\"") + (kInf[rng() % std::size(kInf)] + 1)};
     }
     default:
@@ -604,7 +493,7 @@ TEST_F(MetricsIngestTest, ExportFiltersByTimeRangeAndUnionOfSelectors) {
     for (int k = 0; k < 100; ++k) {
       int64_t ts = kBaseMs + k * 1000 + i;  // one second apart
       double v = i * 1000 + k + 0.5;
-      all[key][ts] = Bits(v);
+      all[key][ts] = ValueBits(v);
       values += (k > 0 ? "," : "") + fmt::format("{}", v);
       timestamps += (k > 0 ? "," : "") + std::to_string(ts);
     }
@@ -715,13 +604,13 @@ TEST_F(MetricsIngestTest, ImportNamesTheBadLineAndStoresTheOthers) {
   EXPECT_THAT(r.body, ::testing::HasSubstr("line 3"));
 
   TenantData want_default = {
-      {{{"__name__", "good_one"}, {"n", "1"}}, {{kBaseMs, Bits(1.5)}}},
-      {{{"__name__", "good_two"}}, {{kBaseMs, kStaleBits}, {kBaseMs + 1000, Bits(-3)}}},
+      {{{"__name__", "good_one"}, {"n", "1"}}, {{kBaseMs, ValueBits(1.5)}}},
+      {{{"__name__", "good_two"}}, {{kBaseMs, kStaleBits}, {kBaseMs + 1000, ValueBits(-3)}}},
   };
   TenantData want_other = {
-      {{{"__name__", "good_three"}}, {{kBaseMs + 2000, Bits(7)}}},
+      {{{"__name__", "good_three"}}, {{kBaseMs + 2000, ValueBits(7)}}},
       {{{"__name__", "good_four"}},
-       {{kBaseMs + 3000, Bits(std::numeric_limits<double>::infinity())}}},
+       {{kBaseMs + 3000, ValueBits(std::numeric_limits<double>::infinity())}}},
   };
   ExpectStored({{"", want_default}, {"other", want_other}}, "after imports with bad lines");
 }
@@ -752,7 +641,7 @@ void AddToModel(const std::vector<pipeline::RemoteWriteSeries>& series, TenantDa
       if (!l.value.empty()) key[l.name] = l.value;
     }
     for (const storage::Sample& sample : s.samples) {
-      (*model)[key][sample.timestamp_ms] = Bits(sample.value);
+      (*model)[key][sample.timestamp_ms] = ValueBits(sample.value);
     }
   }
 }
@@ -872,8 +761,8 @@ TEST_F(MetricsIngestTest, RemoteWriteRejectsInvalidSeriesAndGarbage) {
   EXPECT_EQ(g->status, 400) << g->body;
 
   TenantData want = {
-      {{{"__name__", "good_a"}, {"job", "x"}}, {{kBaseMs, Bits(1)}}},
-      {{{"__name__", "good_b"}}, {{kBaseMs, Bits(3)}, {kBaseMs + 1, Bits(4)}}},
+      {{{"__name__", "good_a"}, {"job", "x"}}, {{kBaseMs, ValueBits(1)}}},
+      {{{"__name__", "good_b"}}, {{kBaseMs, ValueBits(3)}, {kBaseMs + 1, ValueBits(4)}}},
   };
   ExpectStored({{"", want}, {"t", {}}}, "after rejected remote writes");
 }
@@ -920,7 +809,7 @@ TEST_F(MetricsIngestTest, RemoteWriteOfACapturedPrometheusRequest) {
         if (index++ == 0) {
           ts = item.get_int64();
         } else {
-          first[key][ts] = Bits(item.get_double());
+          first[key][ts] = ValueBits(item.get_double());
         }
       }
     }
@@ -962,22 +851,22 @@ TEST_F(MetricsIngestTest, InfluxLinesFromTelegraf) {
   };
   const int64_t t0 = kBaseMs, t10 = kBaseMs + 10'000;
   TenantData want = {
-      {series("cpu_usage_idle", {{"cpu", "cpu-total"}}), {{t0, Bits(97.5)}}},
-      {series("cpu_usage_user", {{"cpu", "cpu-total"}}), {{t0, Bits(1.25)}}},
-      {series("cpu_usage_system", {{"cpu", "cpu-total"}}), {{t0, Bits(0.75)}}},
-      {series("mem_used_percent", {}), {{t0, Bits(42.5)}}},
-      {series("mem_available", {}), {{t0, Bits(8123456789.0)}}},
-      {series("mem_active", {}), {{t0, Bits(1)}}},
+      {series("cpu_usage_idle", {{"cpu", "cpu-total"}}), {{t0, ValueBits(97.5)}}},
+      {series("cpu_usage_user", {{"cpu", "cpu-total"}}), {{t0, ValueBits(1.25)}}},
+      {series("cpu_usage_system", {{"cpu", "cpu-total"}}), {{t0, ValueBits(0.75)}}},
+      {series("mem_used_percent", {}), {{t0, ValueBits(42.5)}}},
+      {series("mem_available", {}), {{t0, ValueBits(8123456789.0)}}},
+      {series("mem_active", {}), {{t0, ValueBits(1)}}},
       {series("disk_free", {{"device", "sda1"}, {"fstype", "ext4"}, {"mode", "rw"}, {"path", "/"}}),
-       {{t0, Bits(1.2e10)}}},
+       {{t0, ValueBits(1.2e10)}}},
       {series("disk_used_percent",
               {{"device", "sda1"}, {"fstype", "ext4"}, {"mode", "rw"}, {"path", "/"}}),
-       {{t0, Bits(55.1)}}},
-      {series("system_load1", {}), {{t10, Bits(0.5)}}},
-      {series("system_n_cpus", {}), {{t10, Bits(8)}}},
-      {series("net_up", {{"interface", "eth0"}}), {{t10, Bits(1)}}},
-      {series("net_down", {{"interface", "eth0"}}), {{t10, Bits(0)}}},
-      {series("net_bytes_recv", {{"interface", "eth0"}}), {{t10, Bits(123)}}},
+       {{t0, ValueBits(55.1)}}},
+      {series("system_load1", {}), {{t10, ValueBits(0.5)}}},
+      {series("system_n_cpus", {}), {{t10, ValueBits(8)}}},
+      {series("net_up", {{"interface", "eth0"}}), {{t10, ValueBits(1)}}},
+      {series("net_down", {{"interface", "eth0"}}), {{t10, ValueBits(0)}}},
+      {series("net_bytes_recv", {{"interface", "eth0"}}), {{t10, ValueBits(123)}}},
   };
   ParsedExport got = Export("", {R"({db="telegraf"})"});
   ASSERT_EQ(got.error, "");
@@ -1001,9 +890,9 @@ TEST_F(MetricsIngestTest, InfluxLinesFromTelegraf) {
       {"__name__", "weather_temperature"}, {"db", "b2"}, {"location", "us-midwest"}};
   SeriesKey eu = {{"__name__", "weather_temperature"}, {"db", "b2"}, {"location", "eu"}};
   EXPECT_EQ(got.data.size(), 2u);
-  EXPECT_EQ(got.data[midwest], (SeriesSamples{{kBaseMs + 123, Bits(82.5)}}));
+  EXPECT_EQ(got.data[midwest], (SeriesSamples{{kBaseMs + 123, ValueBits(82.5)}}));
   ASSERT_EQ(got.data[eu].size(), 1u);
-  EXPECT_EQ(got.data[eu].begin()->second, Bits(-3.25));
+  EXPECT_EQ(got.data[eu].begin()->second, ValueBits(-3.25));
   EXPECT_GE(got.data[eu].begin()->first, before);
   EXPECT_LE(got.data[eu].begin()->first, after);
 
@@ -1019,10 +908,10 @@ TEST_F(MetricsIngestTest, InfluxLinesFromTelegraf) {
   EXPECT_EQ(got.error, "");
   EXPECT_TRUE(SameData(
       {
-          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "ns"}}, {{kBaseMs + 123, Bits(1)}}},
-          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "us"}}, {{kBaseMs + 123, Bits(2)}}},
-          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "ms"}}, {{kBaseMs + 123, Bits(3)}}},
-          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "s"}}, {{kBaseMs, Bits(4)}}},
+          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "ns"}}, {{kBaseMs + 123, ValueBits(1)}}},
+          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "us"}}, {{kBaseMs + 123, ValueBits(2)}}},
+          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "ms"}}, {{kBaseMs + 123, ValueBits(3)}}},
+          {{{"__name__", "g_v"}, {"db", "guess"}, {"unit", "s"}}, {{kBaseMs, ValueBits(4)}}},
       },
       got.data));
 
@@ -1035,7 +924,7 @@ TEST_F(MetricsIngestTest, InfluxLinesFromTelegraf) {
   got = Export("", {R"({host="web02"})"});
   EXPECT_EQ(got.error, "");
   EXPECT_TRUE(SameData({{{{"__name__", "cpu_usage_idle"}, {"db", "telegraf"}, {"host", "web02"}},
-                         {{kBaseMs, Bits(1)}}}},
+                         {{kBaseMs, ValueBits(1)}}}},
                        got.data));
 }
 
@@ -1096,7 +985,7 @@ TEST_F(MetricsIngestTest, EveryAcknowledgedSampleSurvivesKill9) {
               double v = rng() % 10 == 0 ? storage::StaleNaN()
                                          : std::uniform_real_distribution<double>(-1e6, 1e6)(rng);
               rw.samples.push_back({ts, v});
-              ids.push_back({{c, s, ts}, Bits(v)});
+              ids.push_back({{c, s, ts}, ValueBits(v)});
             }
             series.push_back(std::move(rw));
           }

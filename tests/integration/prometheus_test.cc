@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -18,10 +17,9 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
-#include "storage/metric_batch.h"
+#include "tests/support/metrics_export.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
@@ -32,47 +30,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Subprocess;
 using testing::TestResponse;
+using Samples = testing::SeriesData;
 
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
-
-using SeriesKey = std::map<std::string, std::string>;
-using SeriesSamples = std::map<int64_t, uint64_t>;  // timestamp (ms) -> value bits
-using Samples = std::map<SeriesKey, SeriesSamples>;
-
-constexpr uint64_t kStaleBits = storage::kStaleNaNBits;
-constexpr uint64_t kPlainNaNBits = 0x7ff8000000000000ULL;
-
-// Value bits, with every NaN but the stale marker as one NaN (JSON carries no NaN payloads).
-uint64_t Bits(double v) {
-  uint64_t b = std::bit_cast<uint64_t>(v);
-  if (std::isnan(v)) return b == kStaleBits ? kStaleBits : kPlainNaNBits;
-  return b;
-}
-
-std::string ValueText(uint64_t bits) {
-  return bits == kStaleBits ? "stale" : fmt::format("{}", std::bit_cast<double>(bits));
-}
-
-std::string KeyText(const SeriesKey& key) {
-  std::string out = "{";
-  for (const auto& [name, value] : key) {
-    if (out.size() > 1) out += ", ";
-    out += fmt::format("{}=\"{}\"", name, value);
-  }
-  return out + "}";
-}
-
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -99,11 +59,6 @@ uint16_t PickFreePort() {
   return port;
 }
 
-std::string Tail(const std::string& path, size_t bytes = 3000) {
-  std::string all = testing::ReadFile(path);
-  return all.size() > bytes ? "..." + all.substr(all.size() - bytes) : all;
-}
-
 // Prometheus' answer to a range-vector instant query: a matrix of raw samples (no stale markers).
 // Sets `error` when the answer is not that.
 Samples ParsePrometheusMatrix(const std::string& body, std::string* error) {
@@ -118,13 +73,13 @@ Samples ParsePrometheusMatrix(const std::string& body, std::string* error) {
     std::string_view type = data["resultType"].get_string();
     if (type != "matrix") throw std::runtime_error("resultType is not matrix");
     for (auto series : data["result"].get_array()) {
-      SeriesKey key;
+      testing::SeriesKey key;
       for (auto label : series["metric"].get_object()) {
         std::string_view name = label.unescaped_key();
         std::string_view value = label.value().get_string();
         key[std::string(name)] = std::string(value);
       }
-      SeriesSamples& samples = out[key];
+      testing::SeriesSamples& samples = out[key];
       for (auto pair : series["values"].get_array()) {
         int64_t ts = 0;
         int index = 0;
@@ -136,7 +91,7 @@ Samples ParsePrometheusMatrix(const std::string& body, std::string* error) {
           } else {
             // Go's shortest round-trip formatting, or NaN, +Inf, -Inf: strtod reads them all.
             std::string value(std::string_view(item.get_string()));
-            samples[ts] = Bits(std::strtod(value.c_str(), nullptr));
+            samples[ts] = testing::ValueBits(std::strtod(value.c_str(), nullptr));
           }
         }
       }
@@ -147,74 +102,22 @@ Samples ParsePrometheusMatrix(const std::string& body, std::string* error) {
   return out;
 }
 
-// Sluice's export (VictoriaMetrics JSON lines).
-Samples ParseSluiceExport(const std::string& body, std::string* error) {
-  Samples out;
-  simdjson::ondemand::parser parser;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    try {
-      simdjson::padded_string padded(line);
-      simdjson::ondemand::document doc = parser.iterate(padded);
-      SeriesKey key;
-      std::vector<int64_t> timestamps;
-      std::vector<uint64_t> values;
-      for (auto field : doc.get_object()) {
-        std::string_view name = field.unescaped_key();
-        if (name == "metric") {
-          for (auto label : field.value().get_object()) {
-            std::string_view label_name = label.unescaped_key();
-            std::string_view label_value = label.value().get_string();
-            key[std::string(label_name)] = std::string(label_value);
-          }
-        } else if (name == "values") {
-          for (auto v : field.value().get_array()) {
-            if (v.is_null()) {
-              values.push_back(kStaleBits);
-            } else if (v.type() == simdjson::ondemand::json_type::string) {
-              std::string s(std::string_view(v.get_string()));
-              // "NaN", "Infinity", "-Infinity"
-              values.push_back(Bits(std::strtod(s.c_str(), nullptr)));
-            } else {
-              values.push_back(Bits(v.get_double()));
-            }
-          }
-        } else if (name == "timestamps") {
-          for (auto t : field.value().get_array()) {
-            int64_t ts = t.get_int64();
-            timestamps.push_back(ts);
-          }
-        }
-      }
-      if (timestamps.size() != values.size()) throw std::runtime_error("values and timestamps");
-      for (size_t i = 0; i < timestamps.size(); ++i) out[key][timestamps[i]] = values[i];
-    } catch (const std::exception& e) {
-      if (error->empty()) *error = fmt::format("{} in export line: {}", e.what(), line);
-    }
-  }
-  return out;
-}
-
 class PrometheusTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kPrometheus)) {
       GTEST_SKIP() << kPrometheus << " is missing: run scripts/install-deps.sh --test";
     }
-    sluice_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{SLUICE_BINARY, "--listen", "127.0.0.1:0", "--tcp-listen", "",
-                                 "--data-dir", dir_.Sub("sluice-data")},
-        dir_.Sub("sluice.out"), dir_.Sub("sluice.err"));
-    sluice_port_ = testing::WaitForSluicePort(dir_.Sub("sluice.err"), 30s);
-    ASSERT_GT(sluice_port_, 0) << Tail(dir_.Sub("sluice.err"));
+    sluice_ = testing::StartSluice(SLUICE_BINARY, dir_.Sub("sluice-data"), dir_.Sub("sluice.out"),
+                                   dir_.Sub("sluice.err"), &sluice_port_);
+    ASSERT_GT(sluice_port_, 0) << testing::ReadFileTail(dir_.Sub("sluice.err"));
   }
 
   void TearDown() override {
     if (HasFailure()) {
       std::cerr << "sluice stderr (tail):\n"
-                << Tail(dir_.Sub("sluice.err")) << "\nprometheus stderr (tail):\n"
-                << Tail(dir_.Sub("prometheus.err")) << "\n";
+                << testing::ReadFileTail(dir_.Sub("sluice.err")) << "\nprometheus stderr (tail):\n"
+                << testing::ReadFileTail(dir_.Sub("prometheus.err")) << "\n";
     }
   }
 
@@ -270,14 +173,14 @@ remote_write:
       }
     }
     ASSERT_GT(prometheus_port_, 0) << "Prometheus did not become ready:\n"
-                                   << Tail(dir_.Sub("prometheus.err"));
+                                   << testing::ReadFileTail(dir_.Sub("prometheus.err"));
   }
 
   // The value of an instant query whose answer is one sample (e.g. an aggregation); nullopt when
   // the answer is empty.
   std::optional<double> QueryValue(const std::string& expr) {
-    auto r =
-        testing::HttpRequestOnce(prometheus_port_, "GET", "/api/v1/query?query=" + UrlEncode(expr));
+    auto r = testing::HttpRequestOnce(prometheus_port_, "GET",
+                                      "/api/v1/query?query=" + testing::UrlEncode(expr));
     if (!r || r->status != 200) {
       ADD_FAILURE() << expr << ": " << (r ? r->body : "no answer");
       return std::nullopt;
@@ -332,7 +235,7 @@ TEST_F(PrometheusTest, RemoteWriteDeliversEverySamplePrometheusHolds) {
       << "Prometheus could not scrape Sluice's /metrics";
 
   const int64_t cutoff = NowMs() - 3000;
-  std::string query = UrlEncode(R"({__name__=~".+"}[1h])");
+  std::string query = testing::UrlEncode(R"({__name__=~".+"}[1h])");
   auto answer = testing::HttpRequestOnce(
       prometheus_port_, "GET",
       fmt::format("/api/v1/query?query={}&time={}.{:03}", query, cutoff / 1000, cutoff % 1000));
@@ -363,18 +266,19 @@ TEST_F(PrometheusTest, RemoteWriteDeliversEverySamplePrometheusHolds) {
   for (; polls < 300; ++polls) {
     missing.clear();
     missing_count = mismatched = exported_samples = 0;
-    auto r = testing::HttpRequestOnce(sluice_port_, "GET",
-                                      fmt::format("/api/v1/export?match%5B%5D={}&end={}",
-                                                  UrlEncode(R"({__name__=~".+"})"), cutoff));
+    auto r =
+        testing::HttpRequestOnce(sluice_port_, "GET",
+                                 fmt::format("/api/v1/export?match%5B%5D={}&end={}",
+                                             testing::UrlEncode(R"({__name__=~".+"})"), cutoff));
     ASSERT_TRUE(r.has_value());
     ASSERT_EQ(r->status, 200) << r->body;
-    std::string export_error;
-    Samples stored = ParseSluiceExport(r->body, &export_error);
-    ASSERT_EQ(export_error, "");
+    testing::ParsedExport exported = testing::ParseExport(r->body);
+    ASSERT_EQ(exported.error, "");
+    const Samples& stored = exported.data;
     for (const auto& [key, samples] : stored) {
       exported_samples += samples.size();
       for (const auto& [ts, bits] : samples) {
-        ASSERT_LE(ts, cutoff) << KeyText(key) << ": export ignored end";
+        ASSERT_LE(ts, cutoff) << testing::KeyText(key) << ": export ignored end";
       }
     }
     for (const auto& [key, samples] : held) {
@@ -382,11 +286,13 @@ TEST_F(PrometheusTest, RemoteWriteDeliversEverySamplePrometheusHolds) {
       for (const auto& [ts, bits] : samples) {
         std::string problem;
         if (series == stored.end() || series->second.count(ts) == 0) {
-          problem = fmt::format("{} @{} = {}: missing", KeyText(key), ts, ValueText(bits));
+          problem = fmt::format("{} @{} = {}: missing", testing::KeyText(key), ts,
+                                testing::ValueText(bits));
         } else if (series->second.at(ts) != bits) {
           ++mismatched;
-          problem = fmt::format("{} @{}: Prometheus has {}, Sluice {}", KeyText(key), ts,
-                                ValueText(bits), ValueText(series->second.at(ts)));
+          problem =
+              fmt::format("{} @{}: Prometheus has {}, Sluice {}", testing::KeyText(key), ts,
+                          testing::ValueText(bits), testing::ValueText(series->second.at(ts)));
         }
         if (!problem.empty()) {
           ++missing_count;
@@ -420,7 +326,7 @@ TEST_F(PrometheusTest, RemoteWriteDeliversEverySamplePrometheusHolds) {
   prometheus_->Signal(SIGTERM);
   std::optional<int> code = prometheus_->Wait(30s);
   ASSERT_TRUE(code.has_value()) << "Prometheus did not stop within 30 s of SIGTERM";
-  EXPECT_EQ(*code, 0) << Tail(dir_.Sub("prometheus.err"));
+  EXPECT_EQ(*code, 0) << testing::ReadFileTail(dir_.Sub("prometheus.err"));
 }
 
 }  // namespace

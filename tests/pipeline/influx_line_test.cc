@@ -11,33 +11,16 @@
 
 #include "pipeline/metric_validation.h"
 #include "storage/metric_batch.h"
+#include "tests/pipeline/metric_test_util.h"
 
 namespace sluice::pipeline {
 namespace {
 
+using testing::DecodedSample;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
-
-struct DecodedSample {
-  std::string labels;  // {a="b"}
-  int64_t ts;
-  double value;
-  friend bool operator==(const DecodedSample&, const DecodedSample&) = default;
-  friend std::ostream& operator<<(std::ostream& os, const DecodedSample& s) {
-    return os << s.labels << " " << s.value << " @" << s.ts;
-  }
-};
-
-std::vector<DecodedSample> Samples(const storage::MetricBatch& batch) {
-  std::vector<DecodedSample> out;
-  for (const storage::MetricSampleRef& s : batch.samples()) {
-    out.push_back(
-        {storage::LabelsToString(batch.SeriesLabelsCopy(s.series)), s.timestamp_ms, s.value});
-  }
-  return out;
-}
 
 class InfluxLineTest : public ::testing::Test {
  protected:
@@ -53,7 +36,7 @@ class InfluxLineTest : public ::testing::Test {
     Status s = Decode(body);
     EXPECT_TRUE(s.ok()) << s.ToString();
     EXPECT_EQ(result_.rejected_series, 0) << result_.first_error;
-    return Samples(batch_);
+    return testing::DecodedSamples(batch_);
   }
   // The rejection message of a body holding exactly one bad line.
   std::string Rejection(std::string_view body) {
@@ -309,7 +292,7 @@ TEST_F(InfluxLineTest, OnlyTheFieldWhoseNameIsTooLongIsRejected) {
   EXPECT_THAT(result_.first_error,
               StartsWith("line 1: series 'cpu_much_too_long' has label value too long for "
                          "'__name__' (17 bytes; limits.max_label_value_length 10)"));
-  auto samples = Samples(batch_);
+  auto samples = testing::DecodedSamples(batch_);
   ASSERT_EQ(samples.size(), 2u);
   EXPECT_EQ(samples[0].labels, R"({__name__="cpu_x", host="a"})");
   EXPECT_EQ(samples[1].labels, R"({__name__="cpu_y", host="a"})");

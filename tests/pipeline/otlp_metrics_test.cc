@@ -3,11 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <charconv>
 #include <cmath>
 
 #include "otlp_metrics.pb.h"
-#include "tests/pipeline/decoder_test_util.h"
+#include "tests/pipeline/metric_test_util.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -25,15 +24,8 @@ std::string OneMetric(std::string_view metric) {
   return R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[)" + std::string(metric) + "]}]}]}";
 }
 
-std::string Shortest(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, end);
-}
-
-class OtlpMetricsTest : public ::testing::Test {
+class OtlpMetricsTest : public testing::MetricDecoderTest {
  protected:
-  MetricDecodeContext Ctx() { return MetricDecodeContext{kNowMs, &limits_, &parser_}; }
   Status Json(std::string_view body) {
     return DecodeOtlpMetricsJson(Padded(body), Ctx(), &batch_, &result_);
   }
@@ -45,21 +37,6 @@ class OtlpMetricsTest : public ::testing::Test {
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << body;
     return s.message();
   }
-  // "{labels} ts value" per sample, in batch order.
-  std::vector<std::string> Samples() const {
-    std::vector<std::string> out;
-    for (const storage::MetricSampleRef& s : batch_.samples()) {
-      out.push_back(storage::LabelsToString(batch_.SeriesLabelsCopy(s.series)) + " " +
-                    std::to_string(s.timestamp_ms) + " " + Shortest(s.value));
-    }
-    return out;
-  }
-
-  static constexpr int64_t kNowMs = 1'700'000'000'000;
-  MetricLimits limits_;
-  simdjson::ondemand::parser parser_;
-  storage::MetricBatch batch_{"tenant"};
-  MetricDecodeResult result_;
 };
 
 TEST(OtlpMetricNames, FollowPrometheusOtlpTranslator) {

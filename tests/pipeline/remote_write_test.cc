@@ -11,13 +11,10 @@
 #include <snappy.h>
 
 #include <bit>
-#include <charconv>
 #include <cmath>
-#include <fstream>
-#include <map>
-#include <sstream>
 
 #include "base/coding.h"
+#include "tests/pipeline/metric_test_util.h"
 
 namespace sluice::pipeline {
 namespace {
@@ -28,24 +25,14 @@ using storage::MetricType;
 using storage::Sample;
 using ::testing::HasSubstr;
 
-std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/shippers/" + name,
-                   std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string Uncompressed(const std::string& name) {
-  std::string compressed = ReadFixture(name);
+  std::string compressed = testing::Fixture(name);
   std::string out;
   EXPECT_TRUE(snappy::Uncompress(compressed.data(), compressed.size(), &out)) << name;
   return out;
 }
 
-std::string Shortest(double v);
-
-class RemoteWriteTest : public ::testing::Test {
+class RemoteWriteTest : public testing::MetricDecoderTest {
  protected:
   Status Decode(std::string_view body) {
     return DecodeRemoteWrite(body, MetricDecodeContext{kNowMs, &limits_, nullptr}, &batch_,
@@ -56,28 +43,9 @@ class RemoteWriteTest : public ::testing::Test {
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
     return s.message();
   }
-  // "{labels} ts value" per sample, in batch order.
-  std::vector<std::string> Samples() const {
-    std::vector<std::string> out;
-    for (const storage::MetricSampleRef& s : batch_.samples()) {
-      out.push_back(storage::LabelsToString(batch_.SeriesLabelsCopy(s.series)) + " " +
-                    std::to_string(s.timestamp_ms) + " " + Shortest(s.value));
-    }
-    return out;
-  }
 
-  static constexpr int64_t kNowMs = 1'700'000'000'000;
-  MetricLimits limits_;
-  storage::MetricBatch batch_{"tenant"};
-  MetricDecodeResult result_;
   RemoteWriteStats stats_;
 };
-
-std::string Shortest(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, end);
-}
 
 RemoteWriteSeries Series(std::vector<Label> labels, std::vector<Sample> samples) {
   return RemoteWriteSeries{std::move(labels), std::move(samples)};
@@ -135,7 +103,7 @@ TEST_F(RemoteWriteTest, DecodesCapturedPrometheusRequest) {
   // The first 20 series as the capture's decoded view shows them.
   simdjson::dom::parser parser;
   simdjson::dom::element decoded = parser.parse(
-      simdjson::padded_string(ReadFixture("prometheus-remote-write-samples.decoded.json")));
+      simdjson::padded_string(testing::Fixture("prometheus-remote-write-samples.decoded.json")));
   EXPECT_EQ(uint64_t(decoded["timeseries_total"]), 377u);
   size_t i = 0;
   for (simdjson::dom::element ts : decoded["timeseries_first_20"].get_array()) {
@@ -170,7 +138,7 @@ TEST_F(RemoteWriteTest, DecodesCapturedMetadataOnlyRequest) {
 
   simdjson::dom::parser parser;
   simdjson::dom::element decoded = parser.parse(
-      simdjson::padded_string(ReadFixture("prometheus-remote-write-metadata.decoded.json")));
+      simdjson::padded_string(testing::Fixture("prometheus-remote-write-metadata.decoded.json")));
   size_t i = 0;
   for (simdjson::dom::element m : decoded["metadata_first_20"].get_array()) {
     const MetricMetadata& got = batch_.metadata()[i];

@@ -10,35 +10,20 @@
 #include <limits>
 #include <random>
 
-#include "tests/pipeline/decoder_test_util.h"
+#include "tests/pipeline/metric_test_util.h"
 
 namespace sluice::pipeline {
 namespace {
 
+using testing::DecodedSamples;
 using ::testing::HasSubstr;
 using testing::Padded;
 using ::testing::StartsWith;
 
-struct DecodedSample {
-  std::string labels;  // {a="b"}
-  int64_t ts;
-  double value;
-};
-
-std::vector<DecodedSample> Samples(const storage::MetricBatch& batch) {
-  std::vector<DecodedSample> out;
-  for (const storage::MetricSampleRef& s : batch.samples()) {
-    out.push_back(
-        {storage::LabelsToString(batch.SeriesLabelsCopy(s.series)), s.timestamp_ms, s.value});
-  }
-  return out;
-}
-
-class VmImportTest : public ::testing::Test {
+class VmImportTest : public testing::MetricDecoderTest {
  protected:
   Status Decode(std::string_view body) {
-    return DecodeVmImport(Padded(body), MetricDecodeContext{kNowMs, &limits_, &parser_}, &batch_,
-                          &result_);
+    return DecodeVmImport(Padded(body), Ctx(), &batch_, &result_);
   }
   // Decodes `body`, which must hold exactly one bad line, and returns its rejection message.
   std::string Rejection(std::string_view body) {
@@ -47,12 +32,6 @@ class VmImportTest : public ::testing::Test {
     EXPECT_EQ(result_.rejected_series, 1) << body;
     return result_.first_error;
   }
-
-  static constexpr int64_t kNowMs = 1'700'000'000'000;
-  MetricLimits limits_;
-  simdjson::ondemand::parser parser_;
-  storage::MetricBatch batch_{"tenant"};
-  MetricDecodeResult result_;
 };
 
 TEST_F(VmImportTest, DecodesOneSeriesWithItsSamples) {
@@ -62,7 +41,7 @@ TEST_F(VmImportTest, DecodesOneSeriesWithItsSamples) {
           .ok());
   EXPECT_EQ(result_.rejected_series, 0);
   ASSERT_EQ(batch_.series().size(), 1u);
-  auto samples = Samples(batch_);
+  auto samples = DecodedSamples(batch_);
   ASSERT_EQ(samples.size(), 3u);
   EXPECT_EQ(samples[0].labels, R"({__name__="up", instance="h:9100", job="node"})")
       << "labels are sorted";
@@ -87,7 +66,7 @@ TEST_F(VmImportTest, ManySeriesBlankLinesCrlfAndAnyKeyOrder) {
                   .ok());
   EXPECT_EQ(result_.rejected_series, 0) << result_.first_error;
   ASSERT_EQ(batch_.series().size(), 2u) << "the same labels on two lines are one series";
-  auto samples = Samples(batch_);
+  auto samples = DecodedSamples(batch_);
   ASSERT_EQ(samples.size(), 5u);
   EXPECT_EQ(samples[0].labels, R"({__name__="a"})");
   EXPECT_EQ(samples[1].labels, R"({__name__="b", k="v"})");

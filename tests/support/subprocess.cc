@@ -62,6 +62,11 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
+std::string ReadFileTail(const std::string& path, size_t bytes) {
+  std::string all = ReadFile(path);
+  return all.size() > bytes ? "..." + all.substr(all.size() - bytes) : all;
+}
+
 std::optional<std::string> WaitForFileContaining(const std::string& path, const std::string& needle,
                                                  std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -82,11 +87,24 @@ uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::millisecond
     if (at != std::string::npos) {
       size_t start = at + kPrefix.size();
       size_t end = content.find(" with", start);  // the line is complete
-      if (end != std::string::npos) return static_cast<uint16_t>(std::stoi(content.substr(start, end - start)));
+      if (end != std::string::npos) {
+        return static_cast<uint16_t>(std::stoi(content.substr(start, end - start)));
+      }
     }
     if (std::chrono::steady_clock::now() >= deadline) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::unique_ptr<Subprocess> StartSluice(const std::string& binary, const std::string& data_dir,
+                                        const std::string& stdout_path,
+                                        const std::string& stderr_path, uint16_t* port) {
+  auto process = std::make_unique<Subprocess>(
+      std::vector<std::string>{binary, "--listen", "127.0.0.1:0", "--tcp-listen", "", "--data-dir",
+                               data_dir},
+      stdout_path, stderr_path);
+  *port = WaitForSluicePort(stderr_path, std::chrono::seconds(30));
+  return process;
 }
 
 }  // namespace sluice::testing

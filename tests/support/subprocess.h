@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ class Subprocess {
 
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
+// The last `bytes` of a file, "..." in front when it is longer: a log's end for a failure message.
+std::string ReadFileTail(const std::string& path, size_t bytes = 4000);
 
 // Polls `path` until it contains `needle` or `timeout` passes; returns the content then.
 std::optional<std::string> WaitForFileContaining(const std::string& path, const std::string& needle,
@@ -43,5 +46,12 @@ std::optional<std::string> WaitForFileContaining(const std::string& path, const 
 // The HTTP port a sluice started with --listen 127.0.0.1:0 logged ("http: listening on
 // 127.0.0.1:<port> with ..."), once the whole line is written; 0 if not within `timeout`.
 uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::milliseconds timeout);
+
+// Starts the sluice binary `binary` (a test's SLUICE_BINARY) on `data_dir`, serving HTTP on
+// 127.0.0.1 at a port of its choosing and without the TCP listener, its stdout and stderr in the
+// given files. Sets *port once the log names it (WaitForSluicePort), 0 if not within 30 s.
+std::unique_ptr<Subprocess> StartSluice(const std::string& binary, const std::string& data_dir,
+                                        const std::string& stdout_path,
+                                        const std::string& stderr_path, uint16_t* port);
 
 }  // namespace sluice::testing
