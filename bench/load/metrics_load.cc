@@ -247,7 +247,7 @@ class SeriesSet {
 };
 
 // Adds one host's series: node_exporter's usual collectors on a 16-CPU machine, Prometheus'
-// own per-target series, and an application's HTTP histograms (1,016 series in all).
+// own per-target series, and an application's HTTP histograms (1,021 series in all).
 class HostBuilder {
  public:
   HostBuilder(SeriesSet* set, uint32_t host, uint64_t seed)
@@ -949,7 +949,7 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "host:port of the daemon");
   app.add_option("--format", format, "remote_write | import")
       ->check(CLI::IsMember({"remote_write", "import"}));
-  app.add_option("--hosts", hosts, "hosts of 1,016 series each (100: about 100k active series)");
+  app.add_option("--hosts", hosts, "hosts of 1,021 series each (100: about 100k active series)");
   app.add_option("--history", history,
                  "time span replayed at a 15 s scrape interval (1h: 240 "
                  "samples per series)");

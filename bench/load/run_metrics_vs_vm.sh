@@ -5,8 +5,8 @@
 # otherwise the default config) and then a fresh VictoriaMetrics, one after the other (never at
 # the same time: the machine has two cores), each fed by metrics_load with the same series, values
 # and timestamps; then each is compacted to its final size (Sluice: /internal/force_merge; VM:
-# /internal/force_flush, /internal/force_merge, then until no merge runs and its size stops moving)
-# and measured: samples per daemon CPU-second, bytes per sample on disk (du -sb of the data dir;
+# /internal/force_flush, then /internal/force_merge until each monthly partition is one part and
+# its size stops moving) and measured: samples per daemon CPU-second, bytes per sample on disk (du -sb of the data dir;
 # for VM also vm_data_size_bytes), RSS per active series. Prints one table of medians over the
 # repeats, with the Sluice/VM ratios.
 #
@@ -14,7 +14,8 @@
 #   HOSTS=20 HISTORY=30m REPEATS=3 FORMATS=remote_write bench/load/run_metrics_vs_vm.sh
 #
 # Environment (defaults): BUILD_DIR (build), HOSTS (100: 102,100 series), HISTORY (1h: 240
-# samples per series), CONNECTIONS (4), SAMPLES_PER_REQUEST (2000), STEPS_PER_REQUEST (1),
+# samples per series), CONNECTIONS (4), SAMPLES_PER_REQUEST (2000), STEPS_PER_REQUEST (1: each
+# request is one scrape of 2,000 series, as Prometheus sends; 240 with 24000: an hour per series),
 # FORMATS ("remote_write import"), REPEATS (1), VM_BIN (/usr/bin/victoria-metrics),
 # RESULTS (where the raw key=value results go; default /tmp/metrics_vs_vm.<pid>.txt),
 # PERF_DIR (when set: `perf record -g` of Sluice during each load, kept there).
@@ -59,7 +60,7 @@ cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); split($0, f, 
 # name cpu_ticks, one line per thread, for a per-thread split of the daemon's CPU.
 thread_ticks() {
   for t in /proc/"$1"/task/*; do
-    awk '{name = $0; sub(/^[0-9]+ \(/, "", name); sub(/\) .*/, "", name); sub(/.*\) /, "");
+    awk '{name = $0; sub(/^[0-9]+ \(/, "", name); sub(/\) .*/, "", name); gsub(/ /, "_", name); sub(/.*\) /, "");
           split($0, f, " "); gsub(/[0-9]+$/, "N", name); print name, f[12] + f[13]}' "$t/stat" 2>/dev/null || true
   done | awk '{s[$1] += $2} END {for (n in s) print n, s[n]}'
 }
@@ -140,14 +141,14 @@ run_vm() {  # format repeat
   local cpu0; cpu0=$(cpu_seconds "$daemon_pid")
   local t0; t0=$(date +%s.%N)
   curl -sf "http://127.0.0.1:$port/internal/force_flush" >/dev/null
-  # force_merge returns at once and merges in the background (not counted in vm_active_merges),
-  # and VM 1.79 counts the small parts it still holds in memory in vm_data_size_bytes: wait until
-  # each monthly partition is down to one part on disk, nothing is pending or merging, and the
-  # size and du have held still for three seconds.
   curl -sf "http://127.0.0.1:$port/internal/force_merge" >/dev/null
+  # force_merge returns at once and merges in the background; VM 1.79 ignores it while another
+  # merge runs (and does not count it in vm_active_merges), and counts the small parts it still
+  # holds in memory in vm_data_size_bytes. So: ask again whenever nothing merges but a monthly
+  # partition has more than one part, and stop once nothing is pending or merging, each partition
+  # is one part and the size and du have held still for three seconds.
   local last=-1 stable=0 size merges parts pending partitions state
-  for _ in $(seq 900); do
-    sleep 1
+  for _ in $(seq 600); do
     size=$(vm_metric_sum "$port" vm_data_size_bytes)
     merges=$(vm_metric_sum "$port" vm_active_merges)
     pending=$(vm_metric_sum "$port" vm_pending_rows)
@@ -159,10 +160,16 @@ run_vm() {  # format repeat
     else
       stable=0
     fi
-    last=$state
     [[ $stable -ge 3 ]] && break
+    if [[ $merges == 0 && $parts -gt $partitions && $state == "$last" ]]; then
+      curl -sf "http://127.0.0.1:$port/internal/force_merge" >/dev/null
+    fi
+    last=$state
+    sleep 1
   done
-  local merge_s; merge_s=$(python3 -c "import time; print(round(time.time() - $t0 - 3, 2))")
+  [[ $stable -ge 3 ]] || echo "warning: VictoriaMetrics did not settle to one part per partition" >&2
+  local indexdb; indexdb=$(vm_metric_sum "$port" 'vm_data_size_bytes{type="indexdb"}')
+  local merge_s; merge_s=$(python3 -c "import time; print(round(time.time() - $t0, 2))")
   local merge_cpu; merge_cpu=$(python3 -c "print(round($(cpu_seconds "$daemon_pid") - $cpu0, 2))")
   local bytes; bytes=$(du -sb "$dir" | cut -f1)
   local count; count=$(export_count "$port")
@@ -170,7 +177,7 @@ run_vm() {  # format repeat
   echo "vm $1: merged in about ${merge_s}s (${merge_cpu} CPU-s), du -sb ${bytes}, vm_data_size_bytes ${size}, one series has $count samples (want $expected_samples)"
   kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=
   [[ $count == "$expected_samples" ]] || { echo "VictoriaMetrics lost or duplicated samples" >&2; exit 1; }
-  echo "daemon=vm format=$1 repeat=$2 $(tr '\n' ' ' <"$out") merge_cpu_s=$merge_cpu disk_bytes=$bytes vm_data_size_bytes=$size rss_after_merge=$rss_after" >>"$results"
+  echo "daemon=vm format=$1 repeat=$2 $(tr '\n' ' ' <"$out") merge_cpu_s=$merge_cpu disk_bytes=$bytes vm_data_size_bytes=$size vm_indexdb_bytes=$indexdb rss_after_merge=$rss_after" >>"$results"
 }
 
 echo "results: $results"
