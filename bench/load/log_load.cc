@@ -29,36 +29,15 @@
 
 #include "base/json_writer.h"
 #include "bench/bench_util.h"
+#include "bench/load/load_util.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct ProcSample {
-  double cpu_seconds = 0;
-  double peak_rss_bytes = 0;
-};
-
-ProcSample ReadProc(int pid) {
-  ProcSample s;
-  if (pid <= 0) return s;
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  size_t paren = content.rfind(')');
-  if (paren != std::string::npos) {
-    std::istringstream fields(content.substr(paren + 2));
-    std::vector<std::string> f;
-    for (std::string t; fields >> t;) f.push_back(t);
-    if (f.size() > 13)
-      s.cpu_seconds =
-          (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) s.peak_rss_bytes = std::stod(line.substr(6)) * 1024;
-  }
-  return s;
-}
+using sluice::bench::Connect;
+using sluice::bench::ProcSample;
+using sluice::bench::ReadProc;
+using sluice::bench::SendAll;
 
 // Request bodies cycling through loghub; each line appears once per cycle with a fresh timestamp.
 struct Body {
@@ -67,7 +46,8 @@ struct Body {
 };
 
 // `max_lines` > 0 stops after that many lines (the last body may be shorter).
-std::vector<Body> BuildBodies(const std::string& format, size_t batch, size_t count, size_t max_lines) {
+std::vector<Body> BuildBodies(const std::string& format, size_t batch, size_t count,
+                              size_t max_lines) {
   const auto& lines = sluice::bench::LoghubLines();
   std::vector<Body> bodies;
   size_t next = 0;
@@ -111,30 +91,6 @@ std::vector<Body> BuildBodies(const std::string& format, size_t batch, size_t co
     bodies.push_back(Body{std::move(body), batch});
   }
   return bodies;
-}
-
-int Connect(const std::string& host, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 // Reads one response; returns its status (0 on error). Bodies are small: read until complete.
@@ -190,7 +146,8 @@ int main(int argc, char** argv) {
   std::string content_type = format == "loki" ? "application/json" : "application/x-ndjson";
   const size_t total_lines = sluice::bench::LoghubLines().size();
   std::vector<Body> bodies =
-      once ? BuildBodies(format, batch, (total_lines + batch - 1) / batch, total_lines) : BuildBodies(format, batch, 64, 0);
+      once ? BuildBodies(format, batch, (total_lines + batch - 1) / batch, total_lines)
+           : BuildBodies(format, batch, 64, 0);
   if (once) connections = 1;
   double body_bytes = 0;
   for (const auto& b : bodies) body_bytes += static_cast<double>(b.text.size());
