@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "pipeline/decoders/otlp_logs.h"
+
 namespace sluice::daemon {
 
 Result<std::string> RequestTenant(const HttpRequest& request, const std::string& default_tenant) {
@@ -51,6 +53,35 @@ HttpResponse OtlpAnswer(int status, bool json, std::string body) {
   r.headers.Set("Content-Type", json ? "application/json" : "application/x-protobuf");
   r.body = std::move(body);
   return r;
+}
+
+void SubmitOtlp(const IngestApi& api, HttpRequest&& request, Responder responder,
+                pipeline::IngestFormat json_format, pipeline::IngestFormat proto_format,
+                std::function<std::string(const pipeline::IngestResult&, bool json)> success_body) {
+  bool json = MediaType(request.headers.Get("Content-Type")) == "application/json";
+  auto error = [json](int status, std::string_view message) {
+    return OtlpAnswer(status, json,
+                      json ? pipeline::OtlpErrorJson(message) : pipeline::OtlpErrorProto(message));
+  };
+  Result<std::string> tenant = RequestTenant(request, api.default_tenant);
+  if (!tenant.ok()) {
+    responder.Send(error(400, tenant.status().message()));
+    return;
+  }
+  pipeline::IngestRequest ingest;
+  ingest.tenant = std::move(tenant).value();
+  ingest.format = json ? json_format : proto_format;
+  auto retry_after = api.retry_after;
+  SubmitIngest(api, std::move(request), std::move(ingest), std::move(responder),
+               [json, error, retry_after,
+                success_body = std::move(success_body)](const pipeline::IngestResult& r) {
+                 if (r.status.ok()) return OtlpAnswer(200, json, success_body(r, json));
+                 if (r.status.code() == StatusCode::kInvalidArgument) {
+                   return error(400, r.status.message());
+                 }
+                 return WithRetryAfter(error(StatusForWriteFailure(r.status), r.status.message()),
+                                       retry_after);
+               });
 }
 
 Result<pipeline::FieldMapping> RequestFieldMapping(const HttpRequest& request,

@@ -55,4 +55,11 @@ using IngestAnswer = std::function<HttpResponse(const pipeline::IngestResult&)>;
 void SubmitIngest(const IngestApi& api, HttpRequest&& request, pipeline::IngestRequest ingest,
                   Responder responder, IngestAnswer answer);
 
+// An OTLP/HTTP export (logs or metrics): JSON or protobuf by Content-Type, submitted as
+// `json_format` or `proto_format`; answered 200 with `success_body(result, json)`, or with a
+// google.rpc.Status in the request's encoding (400 invalid, 503 + Retry-After otherwise).
+void SubmitOtlp(const IngestApi& api, HttpRequest&& request, Responder responder,
+                pipeline::IngestFormat json_format, pipeline::IngestFormat proto_format,
+                std::function<std::string(const pipeline::IngestResult&, bool json)> success_body);
+
 }  // namespace sluice::daemon

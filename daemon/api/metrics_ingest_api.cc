@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
-#include "pipeline/decoders/otlp_logs.h"
 #include "pipeline/decoders/otlp_metrics.h"
 
 namespace sluice::daemon {
@@ -99,34 +98,12 @@ void HandleInflux(const IngestApi& api, bool v2, HttpRequest request, Responder 
 }
 
 void HandleOtlpMetrics(const IngestApi& api, HttpRequest request, Responder responder) {
-  bool json = MediaType(request.headers.Get("Content-Type")) == "application/json";
-  auto error = [json](int status, std::string_view message) {
-    return OtlpAnswer(status, json,
-                      json ? pipeline::OtlpErrorJson(message) : pipeline::OtlpErrorProto(message));
-  };
-  Result<std::string> tenant = RequestTenant(request, api.default_tenant);
-  if (!tenant.ok()) {
-    responder.Send(error(400, tenant.status().message()));
-    return;
-  }
-  pipeline::IngestRequest ingest;
-  ingest.tenant = std::move(tenant).value();
-  ingest.format =
-      json ? pipeline::IngestFormat::kOtlpMetricsJson : pipeline::IngestFormat::kOtlpMetricsProto;
-  auto retry_after = api.retry_after;
-  SubmitIngest(api, std::move(request), std::move(ingest), std::move(responder),
-               [json, error, retry_after](const pipeline::IngestResult& r) {
-                 if (r.status.ok()) {
-                   return OtlpAnswer(200, json,
-                                     json ? pipeline::OtlpMetricsResponseJson(r.metrics)
-                                          : pipeline::OtlpMetricsResponseProto(r.metrics));
-                 }
-                 if (r.status.code() == StatusCode::kInvalidArgument) {
-                   return error(400, r.status.message());
-                 }
-                 return WithRetryAfter(error(StatusForWriteFailure(r.status), r.status.message()),
-                                       retry_after);
-               });
+  SubmitOtlp(api, std::move(request), std::move(responder),
+             pipeline::IngestFormat::kOtlpMetricsJson, pipeline::IngestFormat::kOtlpMetricsProto,
+             [](const pipeline::IngestResult& r, bool json) {
+               return json ? pipeline::OtlpMetricsResponseJson(r.metrics)
+                           : pipeline::OtlpMetricsResponseProto(r.metrics);
+             });
 }
 
 }  // namespace
