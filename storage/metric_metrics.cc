@@ -24,6 +24,8 @@ MetricEngineMetrics::MetricEngineMetrics(prometheus::Registry& r)
                           "Bytes of the sample chunks written, before RocksDB's compression.")),
       chunk_samples(
           Counter(r, "sluice_metric_chunk_samples_total", "Samples in the chunks written.")),
+      chunks_merged(Counter(r, "sluice_metric_chunks_merged_total",
+                            "Sealed chunks rewritten to merge in late (out-of-order) samples.")),
       head_bytes(Gauge(r, "sluice_metric_head_bytes", "Memory held by samples not yet sealed.")),
       series(Gauge(r, "sluice_metric_series", "Metric series known.")) {}
 

@@ -5,6 +5,7 @@
 //   sluice_metric_wal_failures_total       failed WAL writes (their requests were refused)
 //   sluice_metric_chunks_sealed_total      chunks written
 //   sluice_metric_chunk_bytes_total        their size before RocksDB's block compression
+//   sluice_metric_chunks_merged_total      sealed chunks rewritten to take late samples
 //   sluice_metric_chunk_samples_total      samples in them
 //   sluice_metric_head_bytes               memory held by unsealed samples
 //   sluice_metric_series                   series known
@@ -25,6 +26,7 @@ struct MetricEngineMetrics {
   prometheus::Counter& chunks_sealed;
   prometheus::Counter& chunk_bytes;
   prometheus::Counter& chunk_samples;
+  prometheus::Counter& chunks_merged;
   prometheus::Gauge& head_bytes;
   prometheus::Gauge& series;
 };

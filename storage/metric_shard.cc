@@ -20,6 +20,7 @@
 #include "base/coding.h"
 #include "storage/group_commit.h"
 #include "storage/keys.h"
+#include "storage/metric_chunk_merge.h"
 #include "storage/series_registry.h"
 
 namespace sluice::storage {
@@ -77,21 +78,6 @@ bool DecodeMetadata(std::string_view key, std::string_view in, MetricMetadata* m
   return true;
 }
 
-// Sorts samples by time keeping, among equal timestamps, only the last one (the newest write:
-// callers append older data first).
-void SortAndDedupe(std::vector<Sample>& samples) {
-  auto by_ts = [](const Sample& a, const Sample& b) { return a.timestamp_ms < b.timestamp_ms; };
-  if (!std::is_sorted(samples.begin(), samples.end(), by_ts)) {
-    std::stable_sort(samples.begin(), samples.end(), by_ts);
-  }
-  size_t out = 0;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (i + 1 < samples.size() && samples[i + 1].timestamp_ms == samples[i].timestamp_ms) continue;
-    samples[out++] = samples[i];
-  }
-  samples.resize(out);
-}
-
 }  // namespace
 
 struct MetricShard::Submission {
@@ -109,6 +95,9 @@ struct MetricShard::Impl {
   void AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, double value, int64_t now_ns);
   void MaybeSeal(bool force_all);
   Status Seal(const std::vector<MetricSeries*>& group);
+  // The sealed chunks of `s` whose range meets [min_ts, max_ts].
+  Status ReadSealedChunks(const MetricSeries& s, int64_t min_ts, int64_t max_ts,
+                          std::vector<SealedChunk>* out);
   Status DeleteSealedWal();
   Status ReplayRecord(uint64_t seq, std::string_view record);
   int64_t SteadyNanos() const {
@@ -478,12 +467,39 @@ void MetricShard::Impl::MaybeSeal(bool force_all) {
   }
 }
 
+Status MetricShard::Impl::ReadSealedChunks(const MetricSeries& s, int64_t min_ts, int64_t max_ts,
+                                           std::vector<SealedChunk>* out) {
+  std::string upper = keys::Chunk(s.id, max_ts, std::numeric_limits<uint64_t>::max());
+  upper.push_back('\0');
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  int64_t from = min_ts >= std::numeric_limits<int64_t>::min() + s.max_chunk_span
+                     ? min_ts - s.max_chunk_span
+                     : std::numeric_limits<int64_t>::min();
+  std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator(ro, shard.cf(Cf::kMetricChunks)));
+  for (it->Seek(keys::Chunk(s.id, from, 0)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    uint64_t key_id = 0, seq = 0;
+    int64_t chunk_min = 0;
+    ChunkHeader header;
+    if (!keys::ParseChunk(key, &key_id, &chunk_min, &seq) || !ReadChunkHeader(value, &header)) {
+      return Status::Corruption(fmt::format("series {}: unreadable chunk", s.id));
+    }
+    if (header.max_ts < min_ts) continue;
+    out->push_back(
+        SealedChunk{std::string(key), header.min_ts, header.max_ts, seq, std::string(value)});
+  }
+  return FromRocks(it->status(), "reading metric chunks to merge");
+}
+
 Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
   rocksdb::WriteBatch wb;
   std::vector<Sample> samples;
   std::string chunk;
   uint64_t seq = next_chunk_seq;
-  uint64_t chunk_bytes = 0, chunk_samples = 0;
+  uint64_t chunk_bytes = 0, chunk_samples = 0, chunks_written = 0, chunks_merged = 0;
   std::vector<MetricSeries> updated(group.size());  // the series records as they will be
   for (size_t i = 0; i < group.size(); ++i) {
     MetricSeries* s = group[i];
@@ -492,24 +508,51 @@ Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
     samples.insert(samples.end(), s->out_of_order.begin(), s->out_of_order.end());
     SortAndDedupe(samples);
     if (samples.empty()) continue;
-    chunk.clear();
-    EncodeChunk(samples, &chunk);
-    int64_t min_ts = samples.front().timestamp_ms;
-    int64_t max_ts = samples.back().timestamp_ms;
-    wb.Put(shard.cf(Cf::kMetricChunks), keys::Chunk(s->id, min_ts, seq++), chunk);
     MetricSeries& u = updated[i];
+    u.max_chunk_span = s->max_chunk_span;
+    auto put_chunk = [&](std::span<const Sample> part) {
+      chunk.clear();
+      EncodeChunk(part, &chunk);
+      int64_t min_ts = part.front().timestamp_ms;
+      int64_t max_ts = part.back().timestamp_ms;
+      wb.Put(shard.cf(Cf::kMetricChunks), keys::Chunk(s->id, min_ts, seq++), chunk);
+      u.max_chunk_span = std::max(
+          u.max_chunk_span,
+          static_cast<int64_t>(static_cast<uint64_t>(max_ts) - static_cast<uint64_t>(min_ts)));
+      chunk_bytes += chunk.size();
+      ++chunks_written;
+    };
+    // Samples at or before the newest sealed one are late: they join the chunks they fall in.
+    auto fresh = std::upper_bound(samples.begin(), samples.end(), s->sealed_max_ts,
+                                  [](int64_t ts, const Sample& x) { return ts < x.timestamp_ms; });
+    if (fresh != samples.begin()) {
+      std::span<const Sample> late(samples.data(), static_cast<size_t>(fresh - samples.begin()));
+      std::vector<SealedChunk> sealed;
+      SLUICE_RETURN_IF_ERROR(
+          ReadSealedChunks(*s, late.front().timestamp_ms, late.back().timestamp_ms, &sealed));
+      Result<LateMerge> merge =
+          MergeLateSamples(late, std::move(sealed), options.chunk_max_samples);
+      if (!merge.ok()) {
+        return merge.status().WithContext(fmt::format("merging late samples of series {}", s->id));
+      }
+      for (const std::string& key : merge->deleted_keys) {
+        wb.Delete(shard.cf(Cf::kMetricChunks), key);
+      }
+      for (const std::vector<Sample>& piece : merge->pieces) put_chunk(piece);
+      chunks_merged += merge->deleted_keys.size();
+    }
+    if (fresh != samples.end()) {
+      put_chunk(std::span<const Sample>(&*fresh, static_cast<size_t>(samples.end() - fresh)));
+    }
     u.has_data = s->has_data;
     u.min_ts = s->min_ts;
     u.max_ts = s->max_ts;
     u.labels = s->labels;
+    u.sealed_max_ts = std::max(s->sealed_max_ts, samples.back().timestamp_ms);
     // Heads fill in WAL order, so every sample of this series in an older record is sealed now.
     u.wal_floor = s->head_last_wal_seq + 1;
-    u.max_chunk_span = std::max(
-        s->max_chunk_span,
-        static_cast<int64_t>(static_cast<uint64_t>(max_ts) - static_cast<uint64_t>(min_ts)));
     wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s->id),
            EncodeSeriesRecord(u, series.TenantName(s->tenant)));
-    chunk_bytes += chunk.size();
     chunk_samples += samples.size();
   }
   wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
@@ -528,13 +571,15 @@ Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
       freed -= std::min<uint64_t>(freed, s->HeadMemoryBytes());
       s->wal_floor = updated[i].wal_floor;
       s->max_chunk_span = updated[i].max_chunk_span;
+      s->sealed_max_ts = updated[i].sealed_max_ts;
       s->seal_queued = false;
     }
   }
   next_chunk_seq = seq;
   head_bytes -= std::min(head_bytes, freed);
   metrics->head_bytes.Decrement(static_cast<double>(freed));
-  metrics->chunks_sealed.Increment(static_cast<double>(group.size()));
+  metrics->chunks_sealed.Increment(static_cast<double>(chunks_written));
+  metrics->chunks_merged.Increment(static_cast<double>(chunks_merged));
   metrics->chunk_bytes.Increment(static_cast<double>(chunk_bytes));
   metrics->chunk_samples.Increment(static_cast<double>(chunk_samples));
   return Status::Ok();

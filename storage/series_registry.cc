@@ -17,6 +17,7 @@ std::string EncodeSeriesRecord(const MetricSeries& s, std::string_view tenant) {
   PutVarint(&out, ZigZagEncode(s.max_ts));
   PutVarint(&out, static_cast<uint64_t>(s.max_chunk_span));
   PutVarint(&out, s.wal_floor);
+  PutVarint(&out, ZigZagEncode(s.sealed_max_ts));
   return out;
 }
 
@@ -37,6 +38,14 @@ bool DecodeSeriesRecord(std::string_view in, MetricSeries* s, std::string* tenan
   s->min_ts = ZigZagDecode(lo);
   s->max_ts = ZigZagDecode(hi);
   s->max_chunk_span = static_cast<int64_t>(span);
+  // Records written before sealed_max_ts existed: assume chunks reach the newest sample, which
+  // at worst makes the next seal look for overlapping chunks needlessly.
+  uint64_t sealed = 0;
+  if (GetVarint(in, &sealed)) {
+    s->sealed_max_ts = ZigZagDecode(sealed);
+  } else {
+    s->sealed_max_ts = s->has_data ? s->max_ts : MetricSeries::kNoSealedChunk;
+  }
   return true;
 }
 

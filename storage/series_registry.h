@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,6 +32,10 @@ struct MetricSeries {
   int64_t max_ts = 0;
   bool has_data = false;
   int64_t max_chunk_span = 0;  // the widest max_ts - min_ts of its sealed chunks
+  // The newest timestamp in a sealed chunk (kNoSealedChunk: none yet). A head reaching back to
+  // it is merged with the chunks it overlaps when sealed, so chunks never overlap on disk.
+  int64_t sealed_max_ts = kNoSealedChunk;
+  static constexpr int64_t kNoSealedChunk = std::numeric_limits<int64_t>::min();
   // WAL records below this seq hold no unsealed samples of this series: replay skips them.
   uint64_t wal_floor = 0;
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "base/coding.h"
+#include "storage/metric_chunk_merge.h"
 
 namespace sluice::storage {
 namespace {
@@ -543,6 +544,63 @@ TEST(SealedChunk, SurvivesBitFlips) {
       }
     }
   }
+}
+
+SealedChunk MakeSealed(std::vector<Sample> samples, uint64_t seq) {
+  SealedChunk c;
+  c.key = "chunk-" + std::to_string(seq);
+  c.min_ts = samples.front().timestamp_ms;
+  c.max_ts = samples.back().timestamp_ms;
+  c.seq = seq;
+  EncodeChunk(samples, &c.value);
+  return c;
+}
+
+std::vector<int64_t> Times(const std::vector<Sample>& samples) {
+  std::vector<int64_t> out;
+  for (const Sample& s : samples) out.push_back(s.timestamp_ms);
+  return out;
+}
+
+TEST(MergeLateSamples, RewritesOnlyTheChunksLateSamplesFallInAndKeepsGapsApart) {
+  std::vector<SealedChunk> chunks{MakeSealed({{10, 1}, {20, 2}}, 1),
+                                  MakeSealed({{30, 3}, {40, 4}}, 2),
+                                  MakeSealed({{50, 5}, {60, 6}}, 3)};
+  // 5 before every chunk, 15 and a rewrite of 20 in the first, 45 and 47 in the gap before the
+  // third; the second chunk gets nothing and stays.
+  std::vector<Sample> late{{5, 0.5}, {15, 1.5}, {20, -2}, {45, 4.5}, {47, 4.7}};
+  auto merge = MergeLateSamples(late, chunks, 120);
+  ASSERT_TRUE(merge.ok()) << merge.status().message();
+  EXPECT_EQ(merge->deleted_keys, std::vector<std::string>{"chunk-1"});
+  ASSERT_EQ(merge->pieces.size(), 3u);
+  EXPECT_EQ(Times(merge->pieces[0]), (std::vector<int64_t>{5}));
+  EXPECT_EQ(Times(merge->pieces[1]), (std::vector<int64_t>{10, 15, 20}));
+  EXPECT_EQ(merge->pieces[1][2].value, -2);  // the late write wins
+  EXPECT_EQ(Times(merge->pieces[2]), (std::vector<int64_t>{45, 47}));
+}
+
+TEST(MergeLateSamples, OverlappingOldChunksAreRewrittenTogetherNewestWriteWinning) {
+  // Two chunks written before chunks were kept disjoint; the newer (seq 7) holds 20 too.
+  std::vector<SealedChunk> chunks{MakeSealed({{20, 7}, {40, 7}}, 7),
+                                  MakeSealed({{10, 1}, {20, 2}, {30, 3}}, 3)};
+  std::vector<Sample> late{{25, 2.5}};
+  auto merge = MergeLateSamples(late, chunks, 2);
+  ASSERT_TRUE(merge.ok());
+  EXPECT_EQ(merge->deleted_keys.size(), 2u);
+  std::vector<Sample> all;
+  for (const auto& piece : merge->pieces) {
+    EXPECT_LE(piece.size(), 2u);
+    all.insert(all.end(), piece.begin(), piece.end());
+  }
+  EXPECT_EQ(Times(all), (std::vector<int64_t>{10, 20, 25, 30, 40}));
+  EXPECT_EQ(all[1].value, 7);
+}
+
+TEST(MergeLateSamples, CorruptChunkIsAnError) {
+  SealedChunk bad = MakeSealed({{10, 1}, {20, 2}}, 1);
+  bad.value.resize(bad.value.size() / 2);
+  std::vector<Sample> late{{15, 1.5}};
+  EXPECT_FALSE(MergeLateSamples(late, {bad}, 120).ok());
 }
 
 }  // namespace

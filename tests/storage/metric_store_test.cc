@@ -9,6 +9,8 @@
 #include <limits>
 #include <random>
 
+#include "storage/keys.h"
+#include "storage/metric_chunk.h"
 #include "storage/series_registry.h"
 #include "tests/support/temp_dir.h"
 
@@ -96,6 +98,22 @@ class MetricStoreTest : public ::testing::Test {
     return series.empty() ? SeriesInfo{} : series[0];
   }
 
+  // [min_ts, max_ts] of every sealed chunk on disk, in key order (series, then min_ts).
+  std::vector<std::pair<int64_t, int64_t>> ChunkRanges() {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (size_t i = 0; i < shards_->size(); ++i) {
+      const Shard& shard = shards_->shard(i);
+      std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator({}, shard.cf(Cf::kMetricChunks)));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        ChunkHeader header;
+        EXPECT_TRUE(
+            ReadChunkHeader(std::string_view(it->value().data(), it->value().size()), &header));
+        out.emplace_back(header.min_ts, header.max_ts);
+      }
+    }
+    return out;
+  }
+
   static LabelMatcher M(MatchOp op, std::string name, std::string value) {
     return *LabelMatcher::Make(op, std::move(name), std::move(value));
   }
@@ -173,6 +191,45 @@ TEST_F(MetricStoreTest, OutOfOrderAndDuplicateSamplesMergeNewestWins) {
   EXPECT_THAT(ReadAll(s), SamplesAre(want));
   Reopen(options_);
   EXPECT_THAT(ReadAll(Only("t")), SamplesAre(want));
+}
+
+TEST_F(MetricStoreTest, LateSamplesAreMergedIntoTheSealedChunksTheyOverlap) {
+  Open({.chunk_max_samples = 8}, 1);
+  std::vector<Sample> want;
+  for (int i = 0; i < 40; ++i) want.push_back(Sample{i * 1000, static_cast<double>(i)});
+  for (int i = 0; i < 40; i += 8) Put("t", kUp, {want.begin() + i, want.begin() + i + 8});
+  ASSERT_TRUE(store_->SealAll().ok());
+  ASSERT_EQ(ChunkRanges().size(), 5u);
+  // Late samples inside two sealed chunks, a rewrite of a sealed timestamp, and new ones after.
+  Put("t", kUp, {{3'500, 3.5}, {17'500, 17.5}, {20'000, -20}, {45'000, 45}});
+  ASSERT_TRUE(store_->SealAll().ok());
+  want.insert(want.begin() + 4, Sample{3'500, 3.5});
+  want.insert(want.begin() + 19, Sample{17'500, 17.5});
+  ASSERT_EQ(want[22].timestamp_ms, 20'000);
+  want[22].value = -20;
+  want.push_back(Sample{45'000, 45});
+  SeriesInfo s = Only("t");
+  EXPECT_THAT(ReadAll(s), SamplesAre(want));
+  auto ranges = ChunkRanges();
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    EXPECT_LT(ranges[i - 1].second, ranges[i].first) << "chunks " << i - 1 << " and " << i;
+  }
+  uint64_t merged = 0;
+  for (const auto& family : registry_->Collect()) {
+    if (family.name == "sluice_metric_chunks_merged_total") {
+      merged = static_cast<uint64_t>(family.metric[0].counter.value);
+    }
+  }
+  EXPECT_EQ(merged, 2u);  // [0,7] and [16,23] take the late samples; 45 is a chunk of its own
+  Reopen(options_);
+  EXPECT_THAT(ReadAll(Only("t")), SamplesAre(want));
+  // After a restart the series still knows how far its chunks reach.
+  Put("t", kUp, {{39'000, 390}});
+  ASSERT_TRUE(store_->SealAll().ok());
+  want[want.size() - 2].value = 390;
+  EXPECT_THAT(ReadAll(Only("t")), SamplesAre(want));
+  ranges = ChunkRanges();
+  for (size_t i = 1; i < ranges.size(); ++i) EXPECT_LT(ranges[i - 1].second, ranges[i].first);
 }
 
 TEST_F(MetricStoreTest, UnsealedSamplesSurviveARestartThroughTheWal) {
@@ -285,6 +342,7 @@ TEST(SeriesRecords, RoundTrip) {
   s.max_ts = 1'700'000'000'000;
   s.max_chunk_span = 1'800'000;
   s.wal_floor = 42;
+  s.sealed_max_ts = 1'699'999'000'000;
   MetricSeries back;
   std::string tenant;
   ASSERT_TRUE(DecodeSeriesRecord(EncodeSeriesRecord(s, "tenant-1"), &back, &tenant));
@@ -294,6 +352,12 @@ TEST(SeriesRecords, RoundTrip) {
   EXPECT_EQ(back.max_ts, s.max_ts);
   EXPECT_EQ(back.max_chunk_span, s.max_chunk_span);
   EXPECT_EQ(back.wal_floor, 42u);
+  EXPECT_EQ(back.sealed_max_ts, s.sealed_max_ts);
+  // A record from before sealed_max_ts existed: assumed to reach the newest sample.
+  std::string old = EncodeSeriesRecord(s, "t");
+  old.resize(old.size() - 6);
+  ASSERT_TRUE(DecodeSeriesRecord(old, &back, &tenant));
+  EXPECT_EQ(back.sealed_max_ts, s.max_ts);
   Labels decoded;
   ASSERT_TRUE(ParseSeriesKey(s.labels, &decoded));
   EXPECT_EQ(LabelsToString(decoded), R"({__name__="up", job="x"})");
