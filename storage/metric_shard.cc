@@ -1,4 +1,4 @@
-// MetricShard: the writer thread, WAL commits, heads, sealing, recovery and reads.
+// MetricShard's write path: the writer thread, WAL commits, heads, sealing and recovery.
 #include "storage/metric_shard.h"
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
@@ -20,8 +20,7 @@
 #include "base/coding.h"
 #include "storage/group_commit.h"
 #include "storage/keys.h"
-#include "storage/metric_chunk_merge.h"
-#include "storage/series_registry.h"
+#include "storage/metric_shard_impl.h"
 
 namespace sluice::storage {
 namespace {
@@ -79,59 +78,6 @@ bool DecodeMetadata(std::string_view key, std::string_view in, MetricMetadata* m
 }
 
 }  // namespace
-
-struct MetricShard::Submission {
-  MetricShardPart part;
-  Done done;
-  bool seal_all = false;  // a control message from SealAll()
-};
-
-struct MetricShard::Impl {
-  Impl(const Shard& s, const MetricShardOptions& o, MetricEngineMetrics* m, const Clock& c)
-      : shard(s), options(o), metrics(m), clock(c) {}
-
-  void WriterLoop();
-  void Commit(std::vector<Submission>& batch);
-  void AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, double value, int64_t now_ns);
-  void MaybeSeal(bool force_all);
-  Status Seal(const std::vector<MetricSeries*>& group);
-  // The sealed chunks of `s` whose range meets [min_ts, max_ts].
-  Status ReadSealedChunks(const MetricSeries& s, int64_t min_ts, int64_t max_ts,
-                          std::vector<SealedChunk>* out);
-  Status DeleteSealedWal();
-  Status ReplayRecord(uint64_t seq, std::string_view record);
-  int64_t SteadyNanos() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               clock.SteadyNow().time_since_epoch())
-        .count();
-  }
-
-  const Shard shard;
-  const MetricShardOptions options;
-  MetricEngineMetrics* metrics;
-  const Clock& clock;
-
-  moodycamel::BlockingConcurrentQueue<Submission> queue;
-  std::thread writer;
-  std::atomic<bool> stopping{false};
-  bool started = false;
-  bool stopped = false;
-
-  // Guards `series` (registry and heads) and `metadata` against readers; only the writer thread
-  // mutates them, so it reads without the lock.
-  mutable std::shared_mutex mu;
-  SeriesRegistry series;
-  std::unordered_map<std::string, MetricMetadata> metadata;  // MetadataKey -> metadata
-
-  // Writer-thread state.
-  uint64_t next_wal_seq = 0;
-  uint64_t next_chunk_seq = 0;
-  uint64_t wal_deleted_below = 0;  // WAL records below this seq are deleted
-  uint64_t head_bytes = 0;
-  std::vector<MetricSeries*> full_heads;
-  std::chrono::steady_clock::time_point last_sync{};
-  std::chrono::steady_clock::time_point last_age_check{};
-};
 
 MetricShard::MetricShard(const Shard& shard, const MetricShardOptions& options,
                          MetricEngineMetrics* metrics, const Clock& clock)
@@ -469,29 +415,13 @@ void MetricShard::Impl::MaybeSeal(bool force_all) {
 
 Status MetricShard::Impl::ReadSealedChunks(const MetricSeries& s, int64_t min_ts, int64_t max_ts,
                                            std::vector<SealedChunk>* out) {
-  std::string upper = keys::Chunk(s.id, max_ts, std::numeric_limits<uint64_t>::max());
-  upper.push_back('\0');
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  int64_t from = min_ts >= std::numeric_limits<int64_t>::min() + s.max_chunk_span
-                     ? min_ts - s.max_chunk_span
-                     : std::numeric_limits<int64_t>::min();
-  std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator(ro, shard.cf(Cf::kMetricChunks)));
-  for (it->Seek(keys::Chunk(s.id, from, 0)); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    std::string_view value(it->value().data(), it->value().size());
-    uint64_t key_id = 0, seq = 0;
-    int64_t chunk_min = 0;
-    ChunkHeader header;
-    if (!keys::ParseChunk(key, &key_id, &chunk_min, &seq) || !ReadChunkHeader(value, &header)) {
-      return Status::Corruption(fmt::format("series {}: unreadable chunk", s.id));
-    }
-    if (header.max_ts < min_ts) continue;
-    out->push_back(
-        SealedChunk{std::string(key), header.min_ts, header.max_ts, seq, std::string(value)});
-  }
-  return FromRocks(it->status(), "reading metric chunks to merge");
+  return ForEachChunk(
+      shard, nullptr, s.id, s.max_chunk_span, min_ts, max_ts,
+      [&](std::string_view key, uint64_t seq, const ChunkHeader& header, std::string_view value) {
+        out->push_back(
+            SealedChunk{std::string(key), header.min_ts, header.max_ts, seq, std::string(value)});
+        return Status::Ok();
+      });
 }
 
 Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
@@ -597,120 +527,6 @@ Status MetricShard::Impl::DeleteSealedWal() {
   SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "deleting sealed metric WAL records"));
   wal_deleted_below = floor;
   return Status::Ok();
-}
-
-std::vector<SeriesInfo> MetricShard::Select(std::string_view tenant, const LabelMatchers& matchers,
-                                            int64_t start, int64_t end) const {
-  std::vector<SeriesInfo> out;
-  std::shared_lock lock(impl_->mu);
-  for (const MetricSeries* s : impl_->series.Select(tenant, matchers, start, end)) {
-    SeriesInfo info;
-    info.shard = shard_.index;
-    info.id = s->id;
-    ParseSeriesKey(s->labels, &info.labels);
-    info.min_ts = s->min_ts;
-    info.max_ts = s->max_ts;
-    out.push_back(std::move(info));
-  }
-  return out;
-}
-
-Status MetricShard::Read(uint32_t id, int64_t start, int64_t end, std::vector<Sample>* out) const {
-  std::vector<Sample> head;
-  int64_t span = 0;
-  const rocksdb::Snapshot* snapshot = nullptr;
-  {
-    std::shared_lock lock(impl_->mu);
-    const MetricSeries* s = impl_->series.FindById(id);
-    if (s == nullptr) return Status::NotFound(fmt::format("series {} not found", id));
-    if (!s->Overlaps(start, end)) return Status::Ok();
-    s->head.Decode(&head);
-    head.insert(head.end(), s->out_of_order.begin(), s->out_of_order.end());
-    span = s->max_chunk_span;
-    snapshot = shard_.db->GetSnapshot();
-  }
-  struct Found {
-    uint64_t seq;
-    size_t begin, end;  // in `all`
-  };
-  std::vector<Sample> all;
-  std::vector<Found> found;
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  std::string upper = keys::Chunk(id, end, std::numeric_limits<uint64_t>::max());
-  upper.push_back('\0');
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  int64_t from = start >= std::numeric_limits<int64_t>::min() + span
-                     ? start - span
-                     : std::numeric_limits<int64_t>::min();
-  Status status;
-  {
-    std::unique_ptr<rocksdb::Iterator> it(shard_.db->NewIterator(ro, shard_.cf(Cf::kMetricChunks)));
-    for (it->Seek(keys::Chunk(id, from, 0)); it->Valid(); it->Next()) {
-      std::string_view key(it->key().data(), it->key().size());
-      std::string_view value(it->value().data(), it->value().size());
-      uint64_t key_id = 0, seq = 0;
-      int64_t min_ts = 0;
-      ChunkHeader header;
-      if (!keys::ParseChunk(key, &key_id, &min_ts, &seq) || !ReadChunkHeader(value, &header)) {
-        status = Status::Corruption(fmt::format("series {}: unreadable chunk", id));
-        break;
-      }
-      if (header.max_ts < start) continue;
-      size_t begin = all.size();
-      status = DecodeChunk(value, &all);
-      if (!status.ok()) break;
-      found.push_back(Found{seq, begin, all.size()});
-    }
-    if (status.ok()) status = FromRocks(it->status(), "reading metric chunks");
-  }
-  shard_.db->ReleaseSnapshot(snapshot);
-  SLUICE_RETURN_IF_ERROR(status);
-
-  // Oldest writes first, so that SortAndDedupe keeps the newest of equal timestamps.
-  bool in_seq_order = std::is_sorted(found.begin(), found.end(),
-                                     [](const Found& a, const Found& b) { return a.seq < b.seq; });
-  std::vector<Sample> merged;
-  if (in_seq_order) {
-    merged.swap(all);
-  } else {
-    std::sort(found.begin(), found.end(),
-              [](const Found& a, const Found& b) { return a.seq < b.seq; });
-    merged.reserve(all.size() + head.size());
-    for (const Found& f : found) {
-      merged.insert(merged.end(), all.begin() + static_cast<std::ptrdiff_t>(f.begin),
-                    all.begin() + static_cast<std::ptrdiff_t>(f.end));
-    }
-  }
-  merged.insert(merged.end(), head.begin(), head.end());
-  SortAndDedupe(merged);
-  for (const Sample& s : merged) {
-    if (s.timestamp_ms >= start && s.timestamp_ms <= end) out->push_back(s);
-  }
-  return Status::Ok();
-}
-
-std::vector<MetricMetadata> MetricShard::Metadata(std::string_view tenant) const {
-  std::vector<MetricMetadata> out;
-  std::string prefix(tenant);
-  prefix.push_back('\xff');
-  std::shared_lock lock(impl_->mu);
-  for (const auto& [key, md] : impl_->metadata) {
-    if (key.starts_with(prefix)) out.push_back(md);
-  }
-  return out;
-}
-
-MetricShardStats MetricShard::Stats() const {
-  std::shared_lock lock(impl_->mu);
-  MetricShardStats stats;
-  stats.series = impl_->series.size();
-  impl_->series.ForEach([&](MetricSeries& s) {
-    stats.head_samples += s.HeadSamples();
-    stats.head_bytes += s.HeadMemoryBytes();
-  });
-  return stats;
 }
 
 }  // namespace sluice::storage
