@@ -4,9 +4,14 @@
 #pragma once
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -73,5 +78,59 @@ void RunShardWriter(moodycamel::BlockingConcurrentQueue<Submission>& queue,
   }
   if (seal_on_stop) maybe_seal(true);
 }
+
+// A shard engine's writer thread and its submission queue: started once, stopped once (the loop
+// writes what is queued first), and SealAll as a control submission answered on the writer
+// thread. Submission is an aggregate {payload, done, seal_all}.
+template <typename Submission>
+class ShardWriterThread {
+ public:
+  moodycamel::BlockingConcurrentQueue<Submission> queue;
+  std::atomic<bool> stopping{false};
+
+  ShardWriterThread() = default;
+  ShardWriterThread(const ShardWriterThread&) = delete;
+  ShardWriterThread& operator=(const ShardWriterThread&) = delete;
+  ~ShardWriterThread() { Stop(); }
+
+  // Runs `loop` on a thread named `name` (at most 15 characters show). Later calls do nothing.
+  void Start(const std::string& name, std::function<void()> loop) {
+    if (started_) return;
+    started_ = true;
+    thread_ = std::thread([name, loop = std::move(loop)] {
+      pthread_setname_np(pthread_self(), name.c_str());
+      loop();
+    });
+  }
+
+  bool started() const { return started_; }
+
+  // Idempotent.
+  void Stop() {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    stopping = true;
+    queue.enqueue(Submission{});  // wakes the writer
+    thread_.join();
+  }
+
+  // Seals every head after what is queued, on the writer thread, and waits; when the thread
+  // does not run (before Start, after Stop), seals here.
+  Status SealAll(const std::function<void(bool force_all)>& maybe_seal) {
+    if (!started_ || stopped_) {
+      maybe_seal(true);
+      return Status::Ok();
+    }
+    std::promise<Status> promise;
+    auto result = promise.get_future();
+    queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true});
+    return result.get();
+  }
+
+ private:
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
 
 }  // namespace sluice::storage

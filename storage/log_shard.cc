@@ -1,6 +1,5 @@
 // LogShard's write path: the writer thread, WAL commits, heads and sealing.
 #include <fmt/format.h>
-#include <pthread.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
@@ -190,37 +189,19 @@ Result<size_t> LogShard::Impl::ReplayRecord(uint64_t seq, std::string_view recor
 
 void LogShard::Start() {
   Impl& m = *impl_;
-  if (m.started) return;
-  m.started = true;
+  if (m.writer.started()) return;
   m.last_age_check = m.clock.SteadyNow();
-  m.writer = std::thread([this] {
-    pthread_setname_np(pthread_self(), fmt::format("sluice-shard-{}", shard_.index).c_str());
-    impl_->WriterLoop();
-  });
+  m.writer.Start(fmt::format("sluice-shard-{}", shard_.index), [this] { impl_->WriterLoop(); });
 }
 
-void LogShard::Stop() {
-  Impl& m = *impl_;
-  if (!m.started || m.stopped) return;
-  m.stopped = true;
-  m.stopping = true;
-  m.queue.enqueue(Submission{});  // wakes the writer
-  m.writer.join();
-}
+void LogShard::Stop() { impl_->writer.Stop(); }
 
 void LogShard::Submit(std::string record, Done done) {
-  impl_->queue.enqueue(Submission{std::move(record), std::move(done), false});
+  impl_->writer.queue.enqueue(Submission{std::move(record), std::move(done), false});
 }
 
 Status LogShard::SealAll() {
-  if (!impl_->started || impl_->stopped) {
-    impl_->MaybeSeal(true);
-    return Status::Ok();
-  }
-  std::promise<Status> promise;
-  auto result = promise.get_future();
-  impl_->queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true});
-  return result.get();
+  return impl_->writer.SealAll([this](bool force_all) { impl_->MaybeSeal(force_all); });
 }
 
 LogShardStats LogShard::Stats() const {
@@ -235,8 +216,8 @@ LogShardStats LogShard::Stats() const {
 
 void LogShard::Impl::WriterLoop() {
   RunShardWriter(
-      queue, stopping, options.durability, last_sync, options.fsync_interval, options.seal_on_stop,
-      [this](std::vector<Submission>& writes) { Commit(writes); },
+      writer.queue, writer.stopping, options.durability, last_sync, options.fsync_interval,
+      options.seal_on_stop, [this](std::vector<Submission>& writes) { Commit(writes); },
       [this](bool force_all) { MaybeSeal(force_all); });
 }
 

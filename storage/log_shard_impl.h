@@ -8,6 +8,7 @@
 #include <future>
 #include <unordered_map>
 
+#include "storage/group_commit.h"
 #include "storage/log_block.h"
 #include "storage/log_shard.h"
 
@@ -45,11 +46,7 @@ struct LogShard::Impl {
   LogMetrics* metrics;
   const Clock& clock;
 
-  moodycamel::BlockingConcurrentQueue<Submission> queue;
-  std::thread writer;
-  std::atomic<bool> stopping{false};
-  bool started = false;
-  bool stopped = false;
+  ShardWriterThread<Submission> writer;
 
   // Guards `streams` (the registry and every head) against readers. Only the writer thread
   // mutates, so it reads without the lock and takes it exclusively to change things.

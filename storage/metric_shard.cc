@@ -3,14 +3,12 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <fmt/format.h>
-#include <pthread.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <future>
 #include <limits>
 #include <mutex>
 #include <shared_mutex>
@@ -193,43 +191,25 @@ Status MetricShard::Impl::ReplayRecord(uint64_t seq, std::string_view in) {
 
 void MetricShard::Start() {
   Impl& m = *impl_;
-  if (m.started) return;
-  m.started = true;
+  if (m.writer.started()) return;
   m.last_age_check = m.clock.SteadyNow();
-  m.writer = std::thread([this] {
-    pthread_setname_np(pthread_self(), fmt::format("sluice-metric-{}", shard_.index).c_str());
-    impl_->WriterLoop();
-  });
+  m.writer.Start(fmt::format("sluice-metric-{}", shard_.index), [this] { impl_->WriterLoop(); });
 }
 
-void MetricShard::Stop() {
-  Impl& m = *impl_;
-  if (!m.started || m.stopped) return;
-  m.stopped = true;
-  m.stopping = true;
-  m.queue.enqueue(Submission{});  // wakes the writer
-  m.writer.join();
-}
+void MetricShard::Stop() { impl_->writer.Stop(); }
 
 void MetricShard::Submit(MetricShardPart part, Done done) {
-  impl_->queue.enqueue(Submission{std::move(part), std::move(done), false});
+  impl_->writer.queue.enqueue(Submission{std::move(part), std::move(done), false});
 }
 
 Status MetricShard::SealAll() {
-  if (!impl_->started || impl_->stopped) {
-    impl_->MaybeSeal(true);
-    return Status::Ok();
-  }
-  std::promise<Status> promise;
-  auto result = promise.get_future();
-  impl_->queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true});
-  return result.get();
+  return impl_->writer.SealAll([this](bool force_all) { impl_->MaybeSeal(force_all); });
 }
 
 void MetricShard::Impl::WriterLoop() {
   RunShardWriter(
-      queue, stopping, options.durability, last_sync, options.fsync_interval, options.seal_on_stop,
-      [this](std::vector<Submission>& writes) { Commit(writes); },
+      writer.queue, writer.stopping, options.durability, last_sync, options.fsync_interval,
+      options.seal_on_stop, [this](std::vector<Submission>& writes) { Commit(writes); },
       [this](bool force_all) { MaybeSeal(force_all); });
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/group_commit.h"
 #include "storage/metric_chunk_merge.h"
 #include "storage/metric_shard.h"
 #include "storage/series_registry.h"
@@ -50,11 +51,7 @@ struct MetricShard::Impl {
   MetricEngineMetrics* metrics;
   const Clock& clock;
 
-  moodycamel::BlockingConcurrentQueue<Submission> queue;
-  std::thread writer;
-  std::atomic<bool> stopping{false};
-  bool started = false;
-  bool stopped = false;
+  ShardWriterThread<Submission> writer;
 
   // Guards `series` (registry and heads) and `metadata` against readers; only the writer thread
   // mutates them, so it reads without the lock.
