@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <functional>
 #include <optional>
@@ -46,10 +48,30 @@ struct Connection {
   std::string remote_address;
 };
 
+// Watches a connection while its handler works: when the client closes it, sets `gone` so that
+// long work (a query) can stop. Waits for readability without reading; a peek tells a close
+// (zero bytes) from a pipelined request (data, left for the parser).
+void WatchForClientClose(const std::shared_ptr<Connection>& conn,
+                         std::shared_ptr<std::atomic<bool>> gone) {
+  conn->stream.socket().async_wait(
+      tcp::socket::wait_read, [conn, gone = std::move(gone)](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled: the answer is ready
+        char byte = 0;
+        ssize_t n =
+            ::recv(conn->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          gone->store(true, std::memory_order_relaxed);
+        }
+      });
+}
+
 // Hands a handler's answer (from any thread) to the connection's thread.
 class ConnectionSink final : public ResponseSink {
  public:
-  explicit ConnectionSink(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  ConnectionSink(std::shared_ptr<Connection> conn, std::shared_ptr<std::atomic<bool>> client_gone)
+      : conn_(std::move(conn)), client_gone_(std::move(client_gone)) {}
+
+  std::shared_ptr<const std::atomic<bool>> ClientGone() const override { return client_gone_; }
 
   void Deliver(HttpResponse response) override {
     asio::post(conn_->stream.get_executor(), [conn = conn_, r = std::move(response)]() mutable {
@@ -67,6 +89,7 @@ class ConnectionSink final : public ResponseSink {
 
  private:
   std::shared_ptr<Connection> conn_;
+  std::shared_ptr<std::atomic<bool>> client_gone_;
 };
 
 Result<tcp::endpoint> ResolveListenAddress(asio::io_context& ctx, const std::string& listen) {
@@ -404,15 +427,20 @@ struct HttpServer::Impl {
     request.path_params = std::move(match.params);
     uint64_t wire_bytes = request.wire_body_bytes;
     conn.response.reset();
+    auto client_gone = std::make_shared<std::atomic<bool>>(false);
     try {  // the sink keeps the connection alive until the answer arrives
 
-      route.handler(std::move(request), Responder(std::make_shared<ConnectionSink>(self)));
+      route.handler(std::move(request),
+                    Responder(std::make_shared<ConnectionSink>(self, client_gone)));
     } catch (const std::exception& e) {
       spdlog::error("handler for {} threw: {}", route.pattern, e.what());
     }
     if (!conn.response) {
+      WatchForClientClose(self, client_gone);
       conn.response_ready.expires_at(Clock::time_point::max());
       co_await conn.response_ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      boost::system::error_code ignored;
+      conn.stream.socket().cancel(ignored);
     }
     if (!conn.response) co_return false;  // forced shutdown while the handler was busy
     HttpResponse response = std::move(*conn.response);

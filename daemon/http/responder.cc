@@ -21,6 +21,11 @@ Responder::~Responder() {
   if (sink_) sink_->Deliver(Unanswered());
 }
 
+std::shared_ptr<const std::atomic<bool>> Responder::ClientGone() const {
+  std::shared_ptr<const std::atomic<bool>> gone = sink_ ? sink_->ClientGone() : nullptr;
+  return gone ? gone : std::make_shared<const std::atomic<bool>>(false);
+}
+
 void Responder::Send(HttpResponse response) {
   if (!sink_) return;
   std::shared_ptr<ResponseSink> sink = std::move(sink_);

@@ -8,6 +8,7 @@
 // destroyed; components that hold them (queues, workers) are stopped first.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -25,6 +26,9 @@ class ResponseSink {
       std::function<HttpResponse()> make) {  // NOLINT(performance-unnecessary-value-param)
     Deliver(make());
   }
+  // A flag that turns true if the client closes the connection before the answer; nullptr when
+  // the sink cannot tell.
+  virtual std::shared_ptr<const std::atomic<bool>> ClientGone() const { return nullptr; }
 };
 
 class Responder {
@@ -43,6 +47,10 @@ class Responder {
   // holding the result does not spend its time formatting it.
   void SendComputed(std::function<HttpResponse()> make);
   bool sent() const { return sink_ == nullptr; }
+  // Turns true when the client goes away before the answer (long work may stop early; the answer
+  // is still sent, to nobody). Never null: a flag that stays false when the sink cannot tell.
+  // Call before Send.
+  std::shared_ptr<const std::atomic<bool>> ClientGone() const;
 
  private:
   std::shared_ptr<ResponseSink> sink_;

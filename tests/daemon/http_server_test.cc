@@ -38,6 +38,10 @@ class ParkedResponders {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] { return parked_.size() >= n; });
   }
+  std::shared_ptr<const std::atomic<bool>> ClientGone(size_t i) {
+    std::lock_guard lock(mu_);
+    return parked_.at(i).ClientGone();
+  }
   void AnswerAll(int status) {
     std::lock_guard lock(mu_);
     for (auto& r : parked_) r.Send(HttpResponse::Text(status, "finally"));
@@ -475,6 +479,28 @@ TEST_F(HttpServerTest, ShutdownFinishesRequestsInFlightAndClosesIdleConnections)
   EXPECT_EQ(r->body, "finally");
   EXPECT_EQ(r->Header("connection"), "close");
   EXPECT_EQ(shutdown.get(), 0u) << "nothing had to be closed forcibly";
+}
+
+TEST_F(HttpServerTest, HandlersLearnWhenTheClientGoesAwayBeforeTheAnswer) {
+  Start();
+  auto staying = std::make_unique<TestHttpClient>(port_);
+  auto leaving = std::make_unique<TestHttpClient>(port_);
+  staying->SendRaw("POST /park HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(parked_.WaitFor(1, 5s));
+  leaving->SendRaw("POST /park HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(parked_.WaitFor(2, 5s));
+  auto staying_gone = parked_.ClientGone(0);
+  auto leaving_gone = parked_.ClientGone(1);
+  leaving.reset();  // closes its socket
+  EXPECT_TRUE(Eventually([&] { return leaving_gone->load(); }));
+  EXPECT_FALSE(staying_gone->load());
+  parked_.AnswerAll(200);
+  auto r = staying->ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(staying_gone->load());
+  // The connection serves its next request normally after the watch.
+  ASSERT_TRUE(staying->Request("GET", "/hello"));
 }
 
 TEST_F(HttpServerTest, ShutdownClosesWhatIsStillBusyAfterTheGracePeriod) {
