@@ -26,7 +26,9 @@ Result<LabelMatcher> LabelMatcher::Make(MatchOp op, std::string name, std::strin
   if (op == MatchOp::kRegexMatch || op == MatchOp::kRegexNoMatch) {
     RE2::Options options;
     options.set_log_errors(false);
-    options.set_dot_nl(true);  // Prometheus compiles with (?s)
+    // Prometheus 2.x (and Loki 2.x, which uses its matchers) compile `^(?:re)$` with Go's
+    // defaults: `.` does not match a newline (Prometheus 3 changed that).
+    options.set_dot_nl(false);
     auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", options);
     if (!re->ok()) {
       return Status::InvalidArgument(

@@ -89,7 +89,9 @@ TEST(LabelMatcher, FollowsPrometheusSemantics) {
   EXPECT_TRUE(ne.MatchesEmpty());
   EXPECT_FALSE(eq.MatchesEmpty());
   EXPECT_TRUE(LabelMatcher::Make(MatchOp::kRegexMatch, "x", ".*")->MatchesEmpty());
-  EXPECT_TRUE(LabelMatcher::Make(MatchOp::kRegexMatch, "x", "a.b")->Matches("a\nb")) << "(?s)";
+  EXPECT_FALSE(LabelMatcher::Make(MatchOp::kRegexMatch, "x", "a.b")->Matches("a\nb"))
+      << "`.` does not match a newline, as in Prometheus 2.x";
+  EXPECT_TRUE(LabelMatcher::Make(MatchOp::kRegexMatch, "x", "(?s)a.b")->Matches("a\nb"));
   EXPECT_THAT(LabelMatcher::Make(MatchOp::kRegexMatch, "x", "(").status().message(),
               HasSubstr("invalid regex \"(\" for label x"));
   EXPECT_EQ(re.ToString(), R"(job=~"api|web")");
