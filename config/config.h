@@ -117,6 +117,19 @@ struct LimitsConfig {
   bool operator==(const LimitsConfig&) const = default;
 };
 
+// The query APIs (Prometheus' /api/v1/query and friends): evaluation threads and the limits of
+// one query, with Prometheus' defaults.
+struct QueryConfig {
+  Duration timeout = 2min;         // longest evaluation; a request may ask for less
+  int max_samples = 50'000'000;    // samples one query may hold in memory at once
+  Duration lookback_delta = 5min;  // how far back an instant selector looks for a sample
+  int max_series = 1'000'000;      // series one query may read; 0 = no limit
+  int max_concurrency = 0;         // queries evaluated at once; 0 = one per CPU core
+  int max_queued = 256;            // more wait for a thread; beyond that -> 503
+
+  bool operator==(const QueryConfig&) const = default;
+};
+
 enum class LogFormat { kText, kJson };
 
 struct LogConfig {
@@ -130,6 +143,7 @@ struct Config {
   TenantsConfig tenants;
   IngestConfig ingest;
   LimitsConfig limits;
+  QueryConfig query;
   LogConfig log;
 };
 

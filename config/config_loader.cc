@@ -83,6 +83,16 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Finish();
 }
 
+void ReadQuery(YamlMapReader m, QueryConfig& c) {
+  m.Duration("timeout", c.timeout, 1ms, 24h);
+  m.Int("max_samples", c.max_samples, 1, 2'000'000'000);
+  m.Duration("lookback_delta", c.lookback_delta, 1ms, 7 * 24h);
+  m.Int("max_series", c.max_series, 0, 2'000'000'000);
+  m.Int("max_concurrency", c.max_concurrency, 0, 256);
+  m.Int("max_queued", c.max_queued, 0, 1'000'000);
+  m.Finish();
+}
+
 void ReadLog(YamlMapReader m, LogConfig& c) {
   m.Enum<std::string>("level", c.level,
                       {{"trace", "trace"},
@@ -115,6 +125,7 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   ReadTenants(top.Child("tenants"), config.tenants);
   ReadIngest(top.Child("ingest"), config.ingest);
   ReadLimits(top.Child("limits"), config.limits);
+  ReadQuery(top.Child("query"), config.query);
   ReadLog(top.Child("log"), config.log);
   top.Finish();
   if (!errors.empty()) return errors.ToStatus();
@@ -136,6 +147,7 @@ std::vector<std::string> RestartRequiredChanges(const Config& running, const Con
   if (!(running.storage == loaded.storage)) changed.emplace_back("storage");
   if (!(running.tenants == loaded.tenants)) changed.emplace_back("tenants");
   if (!(running.ingest == loaded.ingest)) changed.emplace_back("ingest");
+  if (!(running.query == loaded.query)) changed.emplace_back("query");
   if (running.log.format != loaded.log.format) changed.emplace_back("log.format");
   return changed;
 }

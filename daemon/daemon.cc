@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "base/units.h"
@@ -14,6 +16,8 @@
 #include "daemon/api/metrics_export_api.h"
 #include "daemon/api/metrics_ingest_api.h"
 #include "daemon/api/otlp_logs_api.h"
+#include "daemon/api/prometheus_api.h"
+#include "daemon/api/query_executor.h"
 #include "daemon/api/status_api.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
@@ -28,12 +32,36 @@
 
 namespace sluice::daemon {
 
+namespace {
+
+int64_t UnixNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The outcome of the last config (re)load, for /api/v1/status/runtimeinfo.
+struct ConfigLoadStatus {
+  std::atomic<bool> success{true};
+  std::atomic<int64_t> time_ns{UnixNowNs()};  // of the last successful load
+
+  void Record(bool ok) {
+    success = ok;
+    if (ok) time_ns = UnixNowNs();
+  }
+};
+
 struct Daemon::Components {
   std::unique_ptr<storage::ShardSet> shards;
   std::unique_ptr<storage::LogStore> logs;
   std::unique_ptr<storage::MetricStore> metrics;
   std::unique_ptr<pipeline::IngestService> ingest;
+  std::unique_ptr<QueryExecutor> queries;
   std::unique_ptr<AdmissionBudget> budget;
+  int64_t start_time_ns = UnixNowNs();
+  ConfigLoadStatus config_status;
   ProcessMetrics process_metrics;
   Router router;
   std::unique_ptr<HttpMetrics> http_metrics;
@@ -116,6 +144,7 @@ config::Config ResolveConfig(config::Config config, const ConfigOverrides& overr
   if (config.server.io_threads == 0) config.server.io_threads = cores;
   if (config.storage.shards == 0) config.storage.shards = cores;
   if (config.ingest.workers == 0) config.ingest.workers = cores;
+  if (config.query.max_concurrency == 0) config.query.max_concurrency = cores;
   return config;
 }
 
@@ -170,6 +199,27 @@ Status Daemon::Start() {
   RegisterExportApi(c->router, c->logs.get(), config_.tenants.default_tenant);
   RegisterMetricsIngestApi(c->router, ingest_api);
   RegisterMetricsExportApi(c->router, c->metrics.get(), config_.tenants.default_tenant);
+  c->queries = std::make_unique<QueryExecutor>(
+      QueryExecutorOptions{.threads = config_.query.max_concurrency,
+                           .max_queued = static_cast<size_t>(config_.query.max_queued)},
+      *registry_);
+  PrometheusApiOptions prometheus_api;
+  prometheus_api.store = c->metrics.get();
+  prometheus_api.executor = c->queries.get();
+  prometheus_api.default_tenant = config_.tenants.default_tenant;
+  prometheus_api.engine.lookback_delta_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.query.lookback_delta).count();
+  prometheus_api.engine.max_samples = static_cast<uint64_t>(config_.query.max_samples);
+  prometheus_api.timeout = config_.query.timeout;
+  prometheus_api.max_series = static_cast<size_t>(config_.query.max_series);
+  prometheus_api.runtime_info = [components = c.get()] {
+    return PrometheusRuntimeInfo{
+        .start_time_unix_ns = components->start_time_ns,
+        .reload_config_success = components->config_status.success.load(),
+        .last_config_time_unix_ns = components->config_status.time_ns.load(),
+    };
+  };
+  RegisterPrometheusApi(c->router, std::move(prometheus_api));
 
   // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
   // then (force_merge) compact storage to its final size.
@@ -229,6 +279,8 @@ Status Daemon::Reload() {
           : config::LoadConfigFile(config_path_);
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config; {}", loaded.status().message());
+    std::lock_guard lock(mu_);
+    if (components_) components_->config_status.Record(false);
     return loaded.status();
   }
   config::Config next = ResolveConfig(std::move(loaded).value(), overrides_);
@@ -244,6 +296,7 @@ Status Daemon::Reload() {
   if (components_ && components_->ingest) {
     components_->ingest->SetLimits(IngestLimitsFrom(next.limits), MetricLimitsFrom(next.limits));
   }
+  if (components_) components_->config_status.Record(true);
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();
 }
@@ -269,6 +322,8 @@ void Daemon::Shutdown() {
     if (forced > 0) spdlog::warn("shutdown: closed {} connections still busy", forced);
   }
   if (components->tcp) components->tcp->Stop();
+  // Queries still running are cancelled and queued ones refused, before the stores they read go.
+  if (components->queries) components->queries->Stop();
   if (components->ingest) components->ingest->Stop();
   if (components->logs) {
     spdlog::info("shutdown: writing what is queued and sealing open streams");

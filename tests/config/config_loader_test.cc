@@ -46,6 +46,7 @@ TEST(ConfigLoader, ShippedConfigIsExactlyTheDefaults) {
   EXPECT_EQ(r->tenants, TenantsConfig{});
   EXPECT_EQ(r->ingest, IngestConfig{});
   EXPECT_EQ(r->limits, LimitsConfig{});
+  EXPECT_EQ(r->query, QueryConfig{});
   EXPECT_EQ(r->log.level, LogConfig{}.level);
   EXPECT_EQ(r->log.format, LogConfig{}.format);
 }
@@ -108,6 +109,40 @@ limits:
             "ingest.fields.msg at sluice.yaml:3:5: expected a list of strings");
   EXPECT_EQ(ErrorOf("limits:\n  max_line_bytes: huge\n"),
             "limits.max_line_bytes at sluice.yaml:2:3: expected a size like 256KiB, got \"huge\"");
+}
+
+TEST(ConfigLoader, ReadsQuerySection) {
+  Result<Config> r = LoadConfigFromString(R"(
+query:
+  timeout: 30s
+  max_samples: 1000
+  lookback_delta: 1m
+  max_series: 0
+  max_concurrency: 4
+  max_queued: 8
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->query.timeout, 30s);
+  EXPECT_EQ(r->query.max_samples, 1000);
+  EXPECT_EQ(r->query.lookback_delta, 1min);
+  EXPECT_EQ(r->query.max_series, 0);
+  EXPECT_EQ(r->query.max_concurrency, 4);
+  EXPECT_EQ(r->query.max_queued, 8);
+  Result<Config> defaults = LoadConfigFromString("query: {}\n", "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->query, QueryConfig{});
+  EXPECT_EQ(QueryConfig{}.timeout, 2min);
+  EXPECT_EQ(QueryConfig{}.max_samples, 50'000'000);
+  EXPECT_EQ(QueryConfig{}.lookback_delta, 5min);
+  EXPECT_EQ(ErrorOf("query:\n  timeout: 0s\n"),
+            "query.timeout at sluice.yaml:2:3: must be between 1ms and 1d, got 0s");
+  EXPECT_EQ(ErrorOf("query:\n  max_samples: 0\n"),
+            "query.max_samples at sluice.yaml:2:3: must be between 1 and 2000000000, got 0");
+  EXPECT_EQ(ErrorOf("query:\n  max_concurrency: -1\n"),
+            "query.max_concurrency at sluice.yaml:2:3: must be between 0 and 256, got -1");
+  EXPECT_EQ(ErrorOf("query:\n  max_sample: 5\n"),
+            "query.max_sample at sluice.yaml:2:3: unknown key (did you mean max_samples?)");
 }
 
 TEST(ConfigLoader, NullValuesKeepDefaults) {
@@ -223,6 +258,8 @@ TEST(RestartRequiredChanges, OnlyNamesWhatCannotChangeLive) {
   b.server.io_threads = 7;
   b.storage.fsync = FsyncPolicy::kNever;
   EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage"}));
+  b.query.timeout = std::chrono::seconds(5);
+  EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage", "query"}));
 }
 
 }  // namespace
