@@ -1,14 +1,10 @@
 // A real Prometheus (2.42 from Debian) scrapes itself and Sluice every second and remote-writes
 // to Sluice: every sample Prometheus holds up to a cutoff must arrive in Sluice with its value.
 // Skipped when /usr/bin/prometheus is missing (scripts/install-deps.sh --test installs it).
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <simdjson.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -38,25 +34,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// A port that was free a moment ago (Prometheus takes no port 0). The caller retries if another
-// process took it in between.
-uint16_t PickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 // Prometheus' answer to a range-vector instant query: a matrix of raw samples (no stale markers).
@@ -125,7 +102,7 @@ class PrometheusTest : public ::testing::Test {
   // the one picked was taken meanwhile.
   void StartPrometheus() {
     for (int attempt = 0; attempt < 3 && prometheus_port_ == 0; ++attempt) {
-      uint16_t port = PickFreePort();
+      uint16_t port = testing::PickFreePort();
       ASSERT_GT(port, 0);
       std::string config =
           dir_.WriteFile("prometheus.yml", fmt::format(R"yaml(

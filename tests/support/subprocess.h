@@ -1,5 +1,6 @@
 // Subprocess: runs a program (the sluice binary, a real shipper) for an integration test, with its
-// output in files, and guarantees it is gone when the test ends.
+// output in files, and guarantees it is gone when the test ends: killed by the destructor, or by
+// the kernel when the test process dies first (a crash, a timeout's SIGKILL).
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +16,9 @@ namespace sluice::testing {
 
 class Subprocess {
  public:
-  // Starts argv[0] (a path) with `argv`; stdout and stderr go to the given files.
+  // Starts argv[0] (a path) with `argv`; stdout and stderr go to the given files. The child gets
+  // SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG): start it from the test's
+  // main thread, or from a thread that outlives it.
   Subprocess(const std::vector<std::string>& argv, const std::string& stdout_path,
              const std::string& stderr_path);
   ~Subprocess();  // SIGKILLs the process if it still runs
@@ -46,6 +49,10 @@ std::optional<std::string> WaitForFileContaining(const std::string& path, const 
 // The HTTP port a sluice started with --listen 127.0.0.1:0 logged ("http: listening on
 // 127.0.0.1:<port> with ..."), once the whole line is written; 0 if not within `timeout`.
 uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::milliseconds timeout);
+
+// A 127.0.0.1 TCP port that was free a moment ago, for a program that takes no port 0
+// (Prometheus); 0 if none could be had. The caller retries if another process took it in between.
+uint16_t PickFreePort();
 
 // Starts the sluice binary `binary` (a test's SLUICE_BINARY) on `data_dir`, serving HTTP on
 // 127.0.0.1 at a port of its choosing and without the TCP listener, its stdout and stderr in the
