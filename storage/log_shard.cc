@@ -80,10 +80,14 @@ std::string EncodeBlockMeta(const BlockHeader& header, uint64_t stored_bytes) {
   return out;
 }
 
-bool DecodeBlockMeta(std::string_view in, int64_t* max_ts, uint64_t* count) {
+bool DecodeBlockMeta(std::string_view in, BlockMeta* meta) {
   uint64_t zz = 0;
-  if (!GetVarint(in, count) || !GetVarint(in, &zz)) return false;
-  *max_ts = ZigZagDecode(zz);
+  if (!GetVarint(in, &meta->count) || !GetVarint(in, &zz)) return false;
+  meta->max_ts = ZigZagDecode(zz);
+  meta->has_sizes = false;
+  if (in.empty()) return true;
+  if (!GetVarint(in, &meta->line_bytes) || !GetVarint(in, &meta->stored_bytes)) return false;
+  meta->has_sizes = true;
   return true;
 }
 

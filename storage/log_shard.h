@@ -61,6 +61,14 @@ struct StreamInfo {
 using EntryVisitor =
     std::function<bool(int64_t timestamp_ns, std::string_view line, std::string_view metadata)>;
 
+// What a stream holds in a time range, as LogShard::StreamStats counts it.
+struct LogStreamStats {
+  uint64_t blocks = 0;  // sealed blocks with entries in the range, plus 1 if the head has some
+  uint64_t entries = 0;
+  uint64_t line_bytes = 0;  // sum of the entries' line lengths
+  friend bool operator==(const LogStreamStats&, const LogStreamStats&) = default;
+};
+
 struct LogShardStats {
   size_t streams = 0;
   uint64_t head_bytes = 0;
@@ -96,6 +104,18 @@ class LogShard {
   // order), sealed and unsealed alike. NotFound if the stream does not exist.
   Status Scan(uint64_t id, int64_t start, int64_t end, Direction direction,
               const EntryVisitor& visit) const;
+
+  // Counts the entries of stream `id` with start <= ts < end, seeing what Scan would see. Blocks
+  // wholly inside the range are counted from their metadata record alone; only blocks that
+  // straddle a bound are read and decoded, so the cost grows with the number of blocks, not
+  // entries. NotFound if the stream does not exist.
+  Status StreamStats(uint64_t id, int64_t start, int64_t end, LogStreamStats* out) const;
+  // The same for consecutive buckets [bounds[i], bounds[i + 1]) in one pass and one consistent
+  // view: `out` gets bounds.size() - 1 elements (none for fewer than two bounds). A block that
+  // spans buckets is decoded once and counts in each bucket it has entries in. `bounds` must not
+  // decrease (InvalidArgument otherwise); equal bounds make empty buckets.
+  Status StreamStats(uint64_t id, const std::vector<int64_t>& bounds,
+                     std::vector<LogStreamStats>* out) const;
 
   LogShardStats Stats() const;
   size_t index() const { return shard_.index; }

@@ -68,8 +68,20 @@ struct LogShard::Impl {
 std::string EncodeStreamRecord(const Stream& stream);
 bool DecodeStreamRecord(std::string_view value, Stream* stream);
 
-// Encoded value of a log_block_meta record.
+// A log_block_meta record: what readers learn about a block without reading it. The block's
+// min_ts is in the key (storage/keys.h).
+struct BlockMeta {
+  uint64_t count = 0;
+  int64_t max_ts = 0;
+  // Absent in a record that ends after max_ts (the decoder has always accepted those); a reader
+  // that needs them then decodes the block.
+  bool has_sizes = false;
+  uint64_t line_bytes = 0;
+  uint64_t stored_bytes = 0;
+};
+
+// Encoded value of a log_block_meta record: varint count, zigzag max_ts, line bytes, stored bytes.
 std::string EncodeBlockMeta(const BlockHeader& header, uint64_t stored_bytes);
-bool DecodeBlockMeta(std::string_view value, int64_t* max_ts, uint64_t* count);
+bool DecodeBlockMeta(std::string_view value, BlockMeta* meta);
 
 }  // namespace sluice::storage

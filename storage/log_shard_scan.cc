@@ -71,12 +71,6 @@ class HeadSource final : public EntrySource {
   std::string data_;
 };
 
-struct BlockRef {
-  std::string key;
-  int64_t min_ts;
-  int64_t max_ts;
-};
-
 // Releases a RocksDB snapshot when the scan ends.
 class SnapshotGuard {
  public:
@@ -91,6 +85,76 @@ class SnapshotGuard {
   rocksdb::DB* db_;
   const rocksdb::Snapshot* s_;
 };
+
+struct BlockRef {
+  std::string key;
+  int64_t min_ts;
+  BlockMeta meta;
+};
+
+// The blocks of stream `id` that may hold entries in [start, end), in key order. Blocks are keyed
+// by (stream, min_ts): every block starting before `end` is a candidate, and its meta says
+// whether it reaches `start`.
+Status ListBlocks(const Shard& shard, const rocksdb::ReadOptions& read, uint64_t id, int64_t start,
+                  int64_t end, std::vector<BlockRef>* blocks) {
+  std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator(read, shard.cf(Cf::kLogBlockMeta)));
+  for (it->Seek(keys::Block(id, std::numeric_limits<int64_t>::min(), 0)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t key_stream = 0, seq = 0;
+    int64_t min_ts = 0;
+    if (!keys::ParseBlock(key, &key_stream, &min_ts, &seq) || key_stream != id) break;
+    if (min_ts >= end) break;
+    BlockMeta meta;
+    if (!DecodeBlockMeta(std::string_view(it->value().data(), it->value().size()), &meta)) {
+      return Status::Corruption(fmt::format("unreadable block meta of stream {:016x}", id));
+    }
+    if (meta.max_ts < start) continue;
+    blocks->push_back(BlockRef{std::string(key), min_ts, meta});
+  }
+  return FromRocks(it->status(), "listing log blocks");
+}
+
+Result<DecodedBlock> ReadBlock(const Shard& shard, const rocksdb::ReadOptions& read,
+                               const std::string& key) {
+  std::string value;
+  SLUICE_RETURN_IF_ERROR(
+      FromRocks(shard.db->Get(read, shard.cf(Cf::kLogBlocks), key, &value), "reading a log block"));
+  return DecodedBlock::Decode(value);
+}
+
+// The bucket [bounds[k], bounds[k + 1]) holding `ts`. Precondition: front <= ts < back.
+size_t BucketOf(const std::vector<int64_t>& bounds, int64_t ts) {
+  return static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), ts) - bounds.begin()) -
+         1;
+}
+
+// Adds the entries of a decoded block to the buckets they fall in; the block counts once in
+// each bucket it has entries in.
+void CountBlock(const DecodedBlock& block, const std::vector<int64_t>& bounds,
+                std::vector<LogStreamStats>* out) {
+  const size_t n = block.size();
+  auto first_at_or_after = [&](int64_t t) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (block.timestamp(mid) < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  };
+  // Timestamps are sorted: each bucket's entries are one run, found by two binary searches.
+  for (size_t i = first_at_or_after(bounds.front()); i < n && block.timestamp(i) < bounds.back();) {
+    size_t k = BucketOf(bounds, block.timestamp(i));
+    size_t next = first_at_or_after(bounds[k + 1]);
+    LogStreamStats& stats = (*out)[k];
+    stats.entries += next - i;
+    stats.line_bytes += block.line_offset(next) - block.line_offset(i);
+    ++stats.blocks;
+    i = next;
+  }
+}
 
 }  // namespace
 
@@ -121,31 +185,13 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;
 
-  // Blocks are keyed by (stream, min_ts): every block starting before `end` is a candidate,
-  // and its meta says whether it reaches `start`.
   std::vector<BlockRef> blocks;
-  std::unique_ptr<rocksdb::Iterator> it(shard_.db->NewIterator(read, shard_.cf(Cf::kLogBlockMeta)));
-  for (it->Seek(keys::Block(id, std::numeric_limits<int64_t>::min(), 0)); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    uint64_t key_stream = 0, seq = 0;
-    int64_t min_ts = 0;
-    if (!keys::ParseBlock(key, &key_stream, &min_ts, &seq) || key_stream != id) break;
-    if (min_ts >= end) break;
-    int64_t max_ts = 0;
-    uint64_t count = 0;
-    if (!DecodeBlockMeta(std::string_view(it->value().data(), it->value().size()), &max_ts,
-                         &count)) {
-      return Status::Corruption(fmt::format("unreadable block meta of stream {:016x}", id));
-    }
-    if (max_ts < start) continue;
-    blocks.push_back(BlockRef{std::string(key), min_ts, max_ts});
-  }
-  SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "listing log blocks"));
+  SLUICE_RETURN_IF_ERROR(ListBlocks(shard_, read, id, start, end, &blocks));
 
   bool forward = direction == Direction::kForward;
   if (!forward) {
     std::sort(blocks.begin(), blocks.end(),
-              [](const BlockRef& a, const BlockRef& b) { return a.max_ts > b.max_ts; });
+              [](const BlockRef& a, const BlockRef& b) { return a.meta.max_ts > b.meta.max_ts; });
   }
 
   // A k-way merge that opens each block only when the merge reaches its first timestamp, so a
@@ -194,12 +240,9 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
     if (next_block < blocks.size()) {
       const BlockRef& b = blocks[next_block];
       bool needed =
-          heap.empty() || (forward ? b.min_ts <= heap.top().ts : b.max_ts >= heap.top().ts);
+          heap.empty() || (forward ? b.min_ts <= heap.top().ts : b.meta.max_ts >= heap.top().ts);
       if (needed) {
-        std::string value;
-        SLUICE_RETURN_IF_ERROR(FromRocks(
-            shard_.db->Get(read, shard_.cf(Cf::kLogBlocks), b.key, &value), "reading a log block"));
-        SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, DecodedBlock::Decode(value));
+        SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, ReadBlock(shard_, read, b.key));
         push_source(std::make_unique<BlockSource>(std::move(decoded)));
         ++next_block;
         continue;
@@ -218,6 +261,67 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
       size_t next = c.pos - 1;
       if (next > 0 && s.ts(next - 1) >= start) heap.push(Cursor{s.ts(next - 1), c.source, next});
     }
+  }
+  return Status::Ok();
+}
+
+Status LogShard::StreamStats(uint64_t id, int64_t start, int64_t end, LogStreamStats* out) const {
+  *out = LogStreamStats{};
+  if (start >= end) return Status::Ok();
+  std::vector<LogStreamStats> one;
+  SLUICE_RETURN_IF_ERROR(StreamStats(id, std::vector<int64_t>{start, end}, &one));
+  *out = one[0];
+  return Status::Ok();
+}
+
+Status LogShard::StreamStats(uint64_t id, const std::vector<int64_t>& bounds,
+                             std::vector<LogStreamStats>* out) const {
+  out->assign(bounds.size() < 2 ? 0 : bounds.size() - 1, LogStreamStats{});
+  if (!std::is_sorted(bounds.begin(), bounds.end())) {
+    return Status::InvalidArgument("stream stats: bucket bounds must not decrease");
+  }
+  if (bounds.size() < 2 || bounds.front() == bounds.back()) return Status::Ok();
+  const int64_t start = bounds.front(), end = bounds.back();
+
+  // The head is counted where it is, and the snapshot taken, under the shared lock: as in Scan,
+  // each entry is then either in the head or in a block of the snapshot.
+  std::vector<bool> head_has(out->size());
+  const rocksdb::Snapshot* snapshot = nullptr;
+  {
+    std::shared_lock lock(impl_->mu);
+    const Stream* stream = impl_->streams.FindById(id);
+    if (stream == nullptr) return Status::NotFound(fmt::format("no stream {:016x}", id));
+    const Head& head = stream->head;
+    if (!head.entries.empty() && head.max_ts >= start && head.min_ts < end) {
+      for (const HeadEntry& e : head.entries) {
+        if (e.timestamp_ns < start || e.timestamp_ns >= end) continue;
+        size_t k = BucketOf(bounds, e.timestamp_ns);
+        ++(*out)[k].entries;
+        (*out)[k].line_bytes += e.line_size;
+        head_has[k] = true;
+      }
+    }
+    snapshot = shard_.db->GetSnapshot();
+  }
+  for (size_t k = 0; k < out->size(); ++k) (*out)[k].blocks += head_has[k] ? 1 : 0;
+  SnapshotGuard guard(shard_.db, snapshot);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+
+  std::vector<BlockRef> blocks;
+  SLUICE_RETURN_IF_ERROR(ListBlocks(shard_, read, id, start, end, &blocks));
+  for (const BlockRef& b : blocks) {
+    // A block inside one bucket counts from its meta; one that crosses a bound is read.
+    if (b.meta.has_sizes && b.min_ts >= start && b.meta.max_ts < end &&
+        BucketOf(bounds, b.min_ts) == BucketOf(bounds, b.meta.max_ts)) {
+      LogStreamStats& stats = (*out)[BucketOf(bounds, b.min_ts)];
+      stats.entries += b.meta.count;
+      stats.line_bytes += b.meta.line_bytes;
+      stats.blocks += b.meta.count > 0 ? 1 : 0;
+      continue;
+    }
+    SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, ReadBlock(shard_, read, b.key));
+    CountBlock(decoded, bounds, out);
   }
   return Status::Ok();
 }

@@ -79,6 +79,16 @@ Status LogStore::Scan(const StreamInfo& stream, int64_t start, int64_t end, Dire
   return shards_.at(stream.shard)->Scan(stream.id, start, end, direction, visit);
 }
 
+Status LogStore::StreamStats(const StreamInfo& stream, int64_t start, int64_t end,
+                             LogStreamStats* out) const {
+  return shards_.at(stream.shard)->StreamStats(stream.id, start, end, out);
+}
+
+Status LogStore::StreamStats(const StreamInfo& stream, const std::vector<int64_t>& bounds,
+                             std::vector<LogStreamStats>* out) const {
+  return shards_.at(stream.shard)->StreamStats(stream.id, bounds, out);
+}
+
 std::vector<std::string> LogStore::LabelNames(std::string_view tenant,
                                               const LabelMatchers& matchers, int64_t start,
                                               int64_t end) const {

@@ -38,6 +38,13 @@ class LogStore {
   Status Scan(const StreamInfo& stream, int64_t start, int64_t end, Direction direction,
               const EntryVisitor& visit) const;
 
+  // See LogShard::StreamStats: what `stream` holds in [start, end), mostly from block metadata.
+  Status StreamStats(const StreamInfo& stream, int64_t start, int64_t end,
+                     LogStreamStats* out) const;
+  // The same per bucket [bounds[i], bounds[i + 1]), in one pass over the stream's blocks.
+  Status StreamStats(const StreamInfo& stream, const std::vector<int64_t>& bounds,
+                     std::vector<LogStreamStats>* out) const;
+
   // Sorted, distinct label names (values of `name`) of the streams SelectStreams would return.
   std::vector<std::string> LabelNames(std::string_view tenant, const LabelMatchers& matchers,
                                       int64_t start, int64_t end) const;

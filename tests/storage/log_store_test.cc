@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <random>
+#include <set>
 #include <thread>
 
+#include "base/coding.h"
+#include "storage/keys.h"
 #include "storage/metadata_codec.h"
 #include "tests/support/temp_dir.h"
 
@@ -330,6 +334,351 @@ TEST_F(LogStoreTest, EmptyBatchesAreAcknowledgedAtOnce) {
   EXPECT_TRUE(Write(batch).ok());
   EXPECT_EQ(store_->SelectStreams("t", {}, kMin, kMax).size(), 0u)
       << "a stream without entries is not created";
+}
+
+// ---- StreamStats -------------------------------------------------------------------------------
+
+std::string Str(const LogStreamStats& s) {
+  return "{blocks " + std::to_string(s.blocks) + ", entries " + std::to_string(s.entries) +
+         ", line_bytes " + std::to_string(s.line_bytes) + "}";
+}
+
+class LogStoreStreamStatsTest : public LogStoreTest {
+ protected:
+  static constexpr int kHead = -1;
+  struct Written {
+    int64_t ts;
+    uint64_t line_bytes;
+    int block;  // the round whose SealAll sealed it, or kHead
+  };
+
+  // Writes `rounds` batches to {app="api"}, each SealAll'ed into one block except the last
+  // `rounds - sealed`, which stay in the head. Rounds overlap in time and arrive out of order;
+  // lines have random lengths (some empty), some entries carry metadata, and a {app="web"}
+  // stream in the same shards gets blocks of its own.
+  void Fill(int rounds, int sealed) {
+    std::uniform_int_distribution<int> count(20, 60), len(0, 40), offset(-700, 1700), coin(0, 2);
+    for (int round = 0; round < rounds; ++round) {
+      LogBatch batch("t");
+      uint32_t api = batch.AddStream({{"app", "api"}});
+      uint32_t web = batch.AddStream({{"app", "web"}});
+      for (int i = 0, n = count(rng_); i < n; ++i) {
+        int64_t ts = round * 1000 + offset(rng_);
+        std::string line(static_cast<size_t>(len(rng_)), static_cast<char>('a' + round % 26));
+        std::string metadata;
+        if (coin(rng_) == 0) {
+          MetadataEncoder md;
+          md.Add("trace_id", std::to_string(i));
+          metadata = md.Finish();
+        }
+        batch.AddEntry(api, ts, line, metadata);
+        written_.push_back(Written{ts, line.size(), round < sealed ? round : kHead});
+        batch.AddEntry(web, ts, "web " + line);
+      }
+      ASSERT_TRUE(Write(batch).ok());
+      if (round < sealed) {
+        ASSERT_TRUE(store_->SealAll().ok());
+      }
+    }
+  }
+
+  StreamInfo Api() { return OnlyStream("t", {M(MatchOp::kEqual, "app", "api")}); }
+
+  // What the written entries say [start, end) holds.
+  LogStreamStats Expected(int64_t start, int64_t end) const {
+    LogStreamStats s;
+    std::set<int> blocks;
+    for (const Written& w : written_) {
+      if (w.ts < start || w.ts >= end) continue;
+      ++s.entries;
+      s.line_bytes += w.line_bytes;
+      blocks.insert(w.block);
+    }
+    s.blocks = blocks.size();
+    return s;
+  }
+
+  // What a scan finds in [start, end) (without a block count).
+  LogStreamStats Scanned(const StreamInfo& info, int64_t start, int64_t end) {
+    LogStreamStats s;
+    for (const Got& g : ScanAll(info, start, end)) {
+      ++s.entries;
+      s.line_bytes += g.line.size();
+    }
+    return s;
+  }
+
+  LogStreamStats Stats(const StreamInfo& info, int64_t start, int64_t end) {
+    LogStreamStats s;
+    Status st = store_->StreamStats(info, start, end, &s);
+    EXPECT_TRUE(st.ok()) << st.message();
+    return s;
+  }
+
+  // Random ranges around the data, half of them with bounds at an entry's exact timestamp.
+  std::vector<std::pair<int64_t, int64_t>> RandomRanges(size_t n) {
+    std::vector<std::pair<int64_t, int64_t>> out = {{kMin, kMax}, {0, 1}, {kMin, kMin + 1}};
+    std::uniform_int_distribution<int64_t> at(-2000, 30'000), width(0, 9000);
+    std::uniform_int_distribution<size_t> pick(0, written_.size() - 1);
+    for (size_t i = 0; i < n; ++i) {
+      int64_t start = i % 2 == 0 ? at(rng_) : written_[pick(rng_)].ts;
+      int64_t end = i % 3 == 0 ? written_[pick(rng_)].ts : start + width(rng_);
+      out.emplace_back(std::min(start, end), std::max(start, end));
+    }
+    // Bounds at and next to each block's (and the head's) first and last timestamps, where a
+    // block turns from wholly inside to straddling.
+    for (const auto& [lo, hi] : Extremes()) {
+      for (int64_t d0 : {-1, 0, 1}) {
+        for (int64_t d1 : {0, 1, 2}) out.emplace_back(lo + d0, hi + d1);
+      }
+    }
+    return out;
+  }
+
+  // The first and last timestamps of each block and of the head.
+  std::vector<std::pair<int64_t, int64_t>> Extremes() const {
+    std::map<int, std::pair<int64_t, int64_t>> by_block;
+    for (const Written& w : written_) {
+      auto [it, added] = by_block.try_emplace(w.block, w.ts, w.ts);
+      it->second.first = std::min(it->second.first, w.ts);
+      it->second.second = std::max(it->second.second, w.ts);
+    }
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const auto& [block, minmax] : by_block) out.push_back(minmax);
+    return out;
+  }
+
+  // Each block of `info`'s shard as (stream id, min_ts, key).
+  std::vector<std::tuple<uint64_t, int64_t, std::string>> BlockKeys(const StreamInfo& info) {
+    std::vector<std::tuple<uint64_t, int64_t, std::string>> out;
+    const Shard& shard = shards_->shard(info.shard);
+    std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator({}, shard.cf(Cf::kLogBlockMeta)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string key(it->key().data(), it->key().size());
+      uint64_t id = 0, seq = 0;
+      int64_t min_ts = 0;
+      EXPECT_TRUE(keys::ParseBlock(key, &id, &min_ts, &seq));
+      out.emplace_back(id, min_ts, key);
+    }
+    return out;
+  }
+
+  std::mt19937 rng_{20260101};
+  std::vector<Written> written_;
+};
+
+TEST_F(LogStoreStreamStatsTest, RandomRangesMatchAScanOverManyBlocksAndAHead) {
+  Open();
+  Fill(/*rounds=*/28, /*sealed=*/24);
+  StreamInfo info = Api();
+  EXPECT_GT(store_->Stats().head_entries, 0u);
+  EXPECT_EQ(Stats(info, kMin, kMax).blocks, 25u) << "24 blocks and the head";
+  for (auto [start, end] : RandomRanges(400)) {
+    LogStreamStats want = Expected(start, end);
+    LogStreamStats scanned = Scanned(info, start, end);
+    ASSERT_EQ(scanned.entries, want.entries) << "[" << start << ", " << end << ")";
+    ASSERT_EQ(scanned.line_bytes, want.line_bytes) << "[" << start << ", " << end << ")";
+    ASSERT_EQ(Str(Stats(info, start, end)), Str(want)) << "[" << start << ", " << end << ")";
+  }
+}
+
+TEST_F(LogStoreStreamStatsTest, BucketsMatchOneCallPerBucket) {
+  Open();
+  Fill(/*rounds=*/16, /*sealed=*/13);
+  StreamInfo info = Api();
+  std::uniform_int_distribution<int64_t> at(-1000, 18'000);
+  std::vector<std::pair<int64_t, int64_t>> extremes = Extremes();
+  std::uniform_int_distribution<size_t> size(0, 14), pick(0, written_.size() - 1),
+      pick_block(0, extremes.size() - 1), kind(0, 3);
+  for (int trial = 0; trial < 150; ++trial) {
+    std::vector<int64_t> bounds(size(rng_));
+    for (int64_t& bound : bounds) {
+      switch (kind(rng_)) {
+        case 0:
+          bound = at(rng_);
+          break;
+        case 1:
+          bound = written_[pick(rng_)].ts;
+          break;
+        case 2:
+          bound = extremes[pick_block(rng_)].first;
+          break;
+        default:
+          bound = extremes[pick_block(rng_)].second + 1;
+          break;
+      }
+    }
+    if (trial % 5 == 0 && !bounds.empty()) bounds.push_back(bounds.back());  // an empty bucket
+    std::sort(bounds.begin(), bounds.end());
+    std::vector<LogStreamStats> got;
+    Status s = store_->StreamStats(info, bounds, &got);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_EQ(got.size(), bounds.size() < 2 ? 0 : bounds.size() - 1);
+    for (size_t k = 0; k < got.size(); ++k) {
+      ASSERT_EQ(Str(got[k]), Str(Expected(bounds[k], bounds[k + 1])))
+          << "trial " << trial << " bucket [" << bounds[k] << ", " << bounds[k + 1] << ")";
+    }
+  }
+}
+
+TEST_F(LogStoreStreamStatsTest, SameNumbersAfterARestartReplaysTheHeadAndAfterSealingIt) {
+  LogShardOptions no_seal;
+  no_seal.seal_on_stop = false;
+  Open(no_seal);
+  Fill(/*rounds=*/12, /*sealed=*/9);
+  std::vector<std::pair<int64_t, int64_t>> ranges = RandomRanges(150);
+  std::vector<std::string> before;
+  for (auto [start, end] : ranges) before.push_back(Str(Stats(Api(), start, end)));
+
+  Reopen(no_seal);
+  ASSERT_GT(store_->Stats().head_entries, 0u) << "the head came back from the WAL";
+  StreamInfo info = Api();
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    auto [start, end] = ranges[i];
+    ASSERT_EQ(Str(Stats(info, start, end)), before[i]) << "[" << start << ", " << end << ")";
+    ASSERT_EQ(before[i], Str(Expected(start, end))) << "[" << start << ", " << end << ")";
+  }
+
+  // Sealed, the head becomes exactly one block: nothing changes, blocks included.
+  ASSERT_TRUE(store_->SealAll().ok());
+  EXPECT_EQ(store_->Stats().head_entries, 0u);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    auto [start, end] = ranges[i];
+    ASSERT_EQ(Str(Stats(info, start, end)), before[i]) << "[" << start << ", " << end << ")";
+  }
+}
+
+TEST_F(LogStoreStreamStatsTest, WholeBlocksAreCountedFromTheirMetadataAlone) {
+  Open({}, 1);
+  for (int64_t block_start : {0, 1000, 2000}) {
+    LogBatch b("t");
+    uint32_t id = b.AddStream({{"app", "api"}});
+    for (int i = 0; i < 10; ++i) b.AddEntry(id, block_start + i * 10, "0123456789");
+    ASSERT_TRUE(Write(b).ok());
+    ASSERT_TRUE(store_->SealAll().ok());
+  }
+  StreamInfo info = Api();
+  // Damage the middle block's data: only reading it can notice.
+  std::string middle;
+  for (const auto& [id, min_ts, key] : BlockKeys(info)) {
+    if (id == info.id && min_ts == 1000) middle = key;
+  }
+  ASSERT_FALSE(middle.empty());
+  const Shard& shard = shards_->shard(info.shard);
+  ASSERT_TRUE(shard.db->Put({}, shard.cf(Cf::kLogBlocks), middle, "garbage").ok());
+
+  EXPECT_EQ(Str(Stats(info, 500, 1500)), Str(LogStreamStats{1, 10, 100}));
+  EXPECT_EQ(Str(Stats(info, 0, 2050)), Str(LogStreamStats{3, 25, 250}))
+      << "the first block wholly, the middle one from meta, the last one decoded";
+  LogStreamStats out;
+  EXPECT_EQ(store_->StreamStats(info, 1050, 1500, &out).code(), StatusCode::kCorruption)
+      << "a block that straddles a bound is read";
+  EXPECT_EQ(
+      store_->Scan(info, kMin, kMax, Direction::kForward, [](auto...) { return true; }).code(),
+      StatusCode::kCorruption);
+}
+
+TEST_F(LogStoreStreamStatsTest, MetaRecordsWithoutSizesAreCountedFromTheirBlocks) {
+  Open({}, 1);
+  Fill(/*rounds=*/10, /*sealed=*/8);
+  StreamInfo info = Api();
+  std::vector<std::pair<int64_t, int64_t>> ranges = RandomRanges(100);
+  // Cut every meta record of the stream after its max_ts, the shortest record DecodeBlockMeta
+  // has always accepted.
+  const Shard& shard = shards_->shard(info.shard);
+  size_t cut = 0;
+  for (const auto& [id, min_ts, key] : BlockKeys(info)) {
+    if (id != info.id) continue;
+    std::string value;
+    ASSERT_TRUE(shard.db->Get({}, shard.cf(Cf::kLogBlockMeta), key, &value).ok());
+    std::string_view in(value);
+    uint64_t count = 0, max_zz = 0;
+    ASSERT_TRUE(GetVarint(in, &count) && GetVarint(in, &max_zz));
+    ASSERT_FALSE(in.empty()) << "today's records carry the sizes";
+    std::string shorter;
+    PutVarint(&shorter, count);
+    PutVarint(&shorter, max_zz);
+    ASSERT_TRUE(shard.db->Put({}, shard.cf(Cf::kLogBlockMeta), key, shorter).ok());
+    ++cut;
+  }
+  EXPECT_EQ(cut, 8u);
+  for (auto [start, end] : ranges) {
+    ASSERT_EQ(Str(Stats(info, start, end)), Str(Expected(start, end)))
+        << "[" << start << ", " << end << ")";
+  }
+
+  // A record that cannot be read is an error, not a zero.
+  std::string first;
+  for (const auto& [id, min_ts, key] : BlockKeys(info)) {
+    if (id == info.id && first.empty()) first = key;
+  }
+  ASSERT_TRUE(shard.db->Put({}, shard.cf(Cf::kLogBlockMeta), first, "\xff").ok());
+  LogStreamStats out;
+  EXPECT_EQ(store_->StreamStats(info, kMin, kMax, &out).code(), StatusCode::kCorruption);
+}
+
+TEST_F(LogStoreStreamStatsTest, UnknownStreamsEmptyRangesAndBadBounds) {
+  Open();
+  Fill(/*rounds=*/2, /*sealed=*/1);
+  StreamInfo info = Api();
+  LogStreamStats out{7, 7, 7};
+  StreamInfo unknown = info;
+  unknown.id ^= 0x5a5a5a5a;
+  EXPECT_EQ(store_->StreamStats(unknown, kMin, kMax, &out).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->StreamStats(info, 100, 100, &out).ok());
+  EXPECT_EQ(Str(out), Str(LogStreamStats{}));
+  EXPECT_TRUE(store_->StreamStats(info, 200, 100, &out).ok());
+  EXPECT_EQ(Str(out), Str(LogStreamStats{}));
+  EXPECT_EQ(Str(Stats(info, 1'000'000, kMax)), Str(LogStreamStats{})) << "after all the data";
+
+  std::vector<LogStreamStats> buckets;
+  EXPECT_EQ(store_->StreamStats(info, std::vector<int64_t>{0, 10, 5}, &buckets).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store_->StreamStats(info, std::vector<int64_t>{42}, &buckets).ok());
+  EXPECT_TRUE(buckets.empty());
+}
+
+TEST_F(LogStoreStreamStatsTest, SealsDuringReadsNeitherHideNorRepeatAnEntry) {
+  LogShardOptions options;
+  options.block_target_bytes = 2048;  // seal often while stats are read
+  Open(options, 1);
+  constexpr int kBatches = 150, kPerBatch = 20, kLine = 24;
+  std::atomic<int64_t> submitted{kPerBatch};
+  auto write = [&](int b) {
+    LogBatch batch("t");
+    uint32_t s = batch.AddStream({{"app", "api"}});
+    for (int i = 0; i < kPerBatch; ++i) {
+      batch.AddEntry(s, (b * kPerBatch + i) % 977, std::string(kLine, 'x'));
+    }
+    return Write(batch);
+  };
+  ASSERT_TRUE(write(0).ok());
+  StreamInfo info = Api();
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int b = 1; b < kBatches; ++b) {
+      submitted += kPerBatch;
+      if (!write(b).ok()) break;
+    }
+    done = true;
+  });
+  uint64_t last = 0;
+  int reads = 0;
+  while (!done.load()) {
+    LogStreamStats s;
+    Status st = store_->StreamStats(info, kMin, kMax, &s);
+    int64_t bound = submitted.load();
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_GE(s.entries, last) << "an entry went missing";
+    ASSERT_LE(s.entries, static_cast<uint64_t>(bound)) << "an entry was counted twice";
+    ASSERT_EQ(s.line_bytes, s.entries * kLine);
+    last = s.entries;
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(Stats(info, kMin, kMax).entries, uint64_t{kBatches} * kPerBatch);
+  EXPECT_GT(Stats(info, kMin, kMax).blocks, 10u);
 }
 
 }  // namespace
