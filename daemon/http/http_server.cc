@@ -9,12 +9,15 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cerrno>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/http/padded_body.h"
@@ -28,6 +31,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -36,16 +40,224 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kLingerTime = std::chrono::milliseconds(500);
 constexpr size_t kLingerBytes = 4 << 20;
 
+// A WebSocket pings a client that has sent nothing (not even a pong) for half of this, and drops
+// it after all of it: that is how a vanished client (no FIN) frees its connection.
+constexpr auto kWebSocketIdleTimeout = std::chrono::seconds(30);
+// Client messages are small (WebSocket routes stream to the client); bound what one may cost.
+constexpr size_t kWebSocketMaxMessageBytes = 1 << 20;
+// Once reading has ended, how long the writer may take to finish the closing handshake before
+// the socket is closed under it.
+constexpr auto kWebSocketCloseWait = std::chrono::seconds(2);
+// The opening handshake (writing the 101) and the closing one (the client's close frame), at
+// most; server.write_timeout when that is shorter.
+constexpr std::chrono::nanoseconds kWebSocketHandshakeTimeout = std::chrono::seconds(10);
+
+class WebSocketChannel;
+
 // One accepted connection. Lives on one io_context thread; other threads reach it only by posting.
 struct Connection {
   explicit Connection(tcp::socket socket)
       : stream(std::move(socket)), response_ready(stream.get_executor()) {}
 
   beast::tcp_stream stream;
-  asio::steady_timer response_ready;     // cancelled when `response` is set
+  asio::steady_timer response_ready;     // cancelled when `response` or `websocket_session` is set
   std::optional<HttpResponse> response;  // the handler's answer, set on this connection's thread
-  bool idle = true;                      // waiting for the first byte of a request
+  // A WebSocket route's handler accepted the upgrade (instead of answering), on this thread.
+  std::shared_ptr<WebSocketSession> websocket_session;
+  std::weak_ptr<WebSocketChannel> websocket;  // once the connection is a WebSocket
+  bool idle = true;                           // waiting for the first byte of a request
   std::string remote_address;
+};
+
+// The WebSocket a connection became after a 101: Beast's stream over the connection's
+// tcp_stream, the queue of outgoing messages, and the session's timers. Lives on the connection's
+// IO thread; the WebSocketConnection methods, callable from any thread, dispatch to it.
+//
+// Two coroutines drive it: ReadLoop (the only reader: Beast answers pings and close frames while
+// it reads; client messages go to the session) and WriteLoop (the only writer: queued messages,
+// then the close frame). Beast allows exactly one of each at a time.
+class WebSocketChannel final : public WebSocketConnection,
+                               public std::enable_shared_from_this<WebSocketChannel> {
+ public:
+  explicit WebSocketChannel(std::shared_ptr<Connection> conn)
+      : conn_(std::move(conn)),
+        ws_(conn_->stream),
+        executor_(conn_->stream.get_executor()),
+        wake_(executor_),
+        writer_done_(executor_) {}
+
+  websocket::stream<beast::tcp_stream&>& stream() { return ws_; }
+
+  // --- WebSocketConnection (any thread) ---
+
+  void SendText(std::string message) override {
+    if (closing_.load()) return;
+    queued_.fetch_add(1);
+    asio::dispatch(executor_, [self = shared_from_this(), m = std::move(message)]() mutable {
+      if (self->close_requested_ || self->finished_) {
+        self->queued_.fetch_sub(1);
+        return;
+      }
+      self->outbox_.push_back(std::move(m));
+      self->wake_.cancel();
+    });
+  }
+
+  size_t queued() const override { return queued_.load(); }
+
+  void Close(uint16_t code, std::string reason) override {
+    asio::dispatch(executor_, [self = shared_from_this(), code, r = std::move(reason)]() mutable {
+      self->RequestClose(code, std::move(r), /*discard_queued=*/false);
+    });
+  }
+
+  void RunAfter(std::chrono::nanoseconds delay, std::function<void()> task) override {
+    asio::dispatch(executor_, [self = shared_from_this(), delay, t = std::move(task)]() mutable {
+      if (self->finished_) return;
+      auto timer = std::make_shared<asio::steady_timer>(self->executor_, delay);
+      self->timers_.insert(timer);
+      timer->async_wait([self, timer, t = std::move(t)](const boost::system::error_code& ec) {
+        self->timers_.erase(timer);
+        if (ec || self->finished_) return;
+        self->Guarded("timer task", t);
+      });
+    });
+  }
+
+  bool closing() const override { return closing_.load(); }
+
+  // --- the connection's IO thread ---
+
+  void Open(std::shared_ptr<WebSocketSession> session) {
+    session_ = std::move(session);
+    Guarded("OnOpen", [&] { session_->OnOpen(shared_from_this()); });
+  }
+
+  // Sends a close frame after the queue (or instead of it: shutdown), then closes.
+  void RequestClose(uint16_t code, std::string reason, bool discard_queued) {
+    if (close_requested_ || finished_) return;
+    close_requested_ = true;
+    closing_.store(true);
+    // A close frame has room for 123 bytes of reason; cut at a UTF-8 character boundary.
+    constexpr size_t kMaxReason = 123;
+    if (reason.size() > kMaxReason) {
+      size_t n = kMaxReason;
+      while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+      reason.resize(n);
+    }
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    if (discard_queued) {
+      queued_.fetch_sub(outbox_.size());
+      outbox_.clear();
+    }
+    wake_.cancel();
+  }
+
+  asio::awaitable<void> ReadLoop() {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    while (true) {
+      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      if (!close_requested_ && session_) {
+        std::string_view message(static_cast<const char*>(buffer.data().data()), buffer.size());
+        Guarded("OnMessage", [&] { session_->OnMessage(message); });
+      }
+      buffer.consume(buffer.size());
+    }
+    closing_.store(true);
+    read_done_ = true;
+    wake_.cancel();
+  }
+
+  // The writer, spawned apart from the reader; its frame keeps the channel alive.
+  static asio::awaitable<void> WriteLoop(std::shared_ptr<WebSocketChannel> self) {
+    co_await self->Write();
+  }
+
+  asio::awaitable<void> Write() {
+    boost::system::error_code ec;
+    bool failed = false;
+    while (!read_done_) {
+      if (!outbox_.empty()) {
+        std::string message = std::move(outbox_.front());
+        outbox_.pop_front();
+        co_await ws_.async_write(asio::buffer(message),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+        queued_.fetch_sub(1);
+        failed = static_cast<bool>(ec);
+        if (failed) break;
+        continue;
+      }
+      if (close_requested_) {
+        co_await ws_.async_close(close_reason_, asio::redirect_error(asio::use_awaitable, ec));
+        failed = static_cast<bool>(ec);
+        break;
+      }
+      wake_.expires_at(Clock::time_point::max());
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // A failed write leaves nothing to wait for: end the read too.
+    if (failed && !read_done_) conn_->stream.close();
+    writer_finished_ = true;
+    writer_done_.cancel();
+  }
+
+  // After ReadLoop: lets the writer finish the closing handshake, for a while.
+  asio::awaitable<void> WaitForWriter() {
+    boost::system::error_code ec;
+    if (!writer_finished_) {
+      writer_done_.expires_after(kWebSocketCloseWait);
+      co_await writer_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!writer_finished_) {
+      conn_->stream.close();  // a write the client does not read, or a close it never answers
+      writer_done_.expires_at(Clock::time_point::max());
+      co_await writer_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  // The connection is over: no task runs after this, and the session hears it last.
+  void Finish() {
+    finished_ = true;
+    closing_.store(true);
+    queued_.fetch_sub(outbox_.size());
+    outbox_.clear();
+    for (const auto& timer : timers_) timer->cancel();
+    timers_.clear();
+    if (std::shared_ptr<WebSocketSession> session = std::move(session_)) {
+      Guarded("OnClose", [&] { session->OnClose(); });
+    }
+  }
+
+ private:
+  // Session code must not take the connection's coroutines down with an exception.
+  template <typename F>
+  void Guarded(const char* what, const F& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      spdlog::error("websocket {} threw: {}", what, e.what());
+      RequestClose(static_cast<uint16_t>(websocket::close_code::internal_error), "internal error",
+                   /*discard_queued=*/true);
+    }
+  }
+
+  std::shared_ptr<Connection> conn_;
+  websocket::stream<beast::tcp_stream&> ws_;
+  asio::any_io_executor executor_;
+  asio::steady_timer wake_;         // the idle writer waits on it; cancelled when there is work
+  asio::steady_timer writer_done_;  // cancelled when WriteLoop ends
+  std::shared_ptr<WebSocketSession> session_;
+  std::deque<std::string> outbox_;
+  std::unordered_set<std::shared_ptr<asio::steady_timer>> timers_;
+  websocket::close_reason close_reason_;
+  bool close_requested_ = false;
+  bool read_done_ = false;
+  bool writer_finished_ = false;
+  bool finished_ = false;
+  std::atomic<bool> closing_{false};
+  std::atomic<size_t> queued_{0};
 };
 
 // Watches a connection while its handler works: when the client closes it, sets `gone` so that
@@ -83,6 +295,13 @@ class ConnectionSink final : public ResponseSink {
   void DeliverComputed(std::function<HttpResponse()> make) override {
     asio::post(conn_->stream.get_executor(), [conn = conn_, make = std::move(make)]() {
       conn->response = make();
+      conn->response_ready.cancel();
+    });
+  }
+
+  void AcceptWebSocket(std::shared_ptr<WebSocketSession> session) override {
+    asio::post(conn_->stream.get_executor(), [conn = conn_, s = std::move(session)]() mutable {
+      conn->websocket_session = std::move(s);
       conn->response_ready.cancel();
     });
   }
@@ -171,9 +390,14 @@ struct HttpServer::Impl {
         boost::system::error_code ignored;
         if (acceptor) acceptor->close(ignored);
       });
-      // Idle connections go now; busy ones finish their request and close.
+      // Idle connections go now; busy ones finish their request and close; WebSockets are
+      // closed with 1001 (going away), without the messages still queued.
       ForEachConnection([](Connection& c) {
         if (c.idle) c.stream.cancel();
+        if (auto ws = c.websocket.lock()) {
+          ws->RequestClose(static_cast<uint16_t>(websocket::close_code::going_away),
+                           "server shutting down", /*discard_queued=*/true);
+        }
       });
     }
     std::unique_lock lock(mu);
@@ -353,6 +577,11 @@ struct HttpServer::Impl {
 
     auto started = Clock::now();
     http::request<PaddedStringBody> message = parser.release();
+    // A WebSocket route keeps the handshake's headers for Beast's accept.
+    const bool upgrade = match.outcome == Router::Outcome::kFound &&
+                         match.route->options.websocket && websocket::is_upgrade(message);
+    http::request<http::empty_body> upgrade_request;
+    if (upgrade) upgrade_request.base() = message.base();
     HttpRequest request;
     request.received_at = started;
     request.remote_address = conn.remote_address;
@@ -424,6 +653,15 @@ struct HttpServer::Impl {
     }
 
     const Route& route = *match.route;
+    if (route.options.websocket && !upgrade) {
+      HttpResponse refused = HttpResponse::Text(
+          400, fmt::format("{} is a WebSocket endpoint: send GET with Connection: Upgrade and "
+                           "Upgrade: websocket\n",
+                           request.path));
+      refused.headers.Set("Sec-WebSocket-Version", "13");
+      co_return co_await Finish(conn, std::move(refused), version, keep_alive, head, route.index,
+                                started, request.wire_body_bytes);
+    }
     request.path_params = std::move(match.params);
     uint64_t wire_bytes = request.wire_body_bytes;
     conn.response.reset();
@@ -435,18 +673,69 @@ struct HttpServer::Impl {
     } catch (const std::exception& e) {
       spdlog::error("handler for {} threw: {}", route.pattern, e.what());
     }
-    if (!conn.response) {
+    if (!conn.response && !conn.websocket_session) {
       WatchForClientClose(self, client_gone);
       conn.response_ready.expires_at(Clock::time_point::max());
       co_await conn.response_ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       boost::system::error_code ignored;
       conn.stream.socket().cancel(ignored);
     }
+    if (std::shared_ptr<WebSocketSession> session = std::move(conn.websocket_session)) {
+      conn.websocket_session.reset();
+      if (!upgrade) {
+        spdlog::error("handler for {} accepted a WebSocket on a route without the option",
+                      route.pattern);
+        co_return co_await Finish(
+            conn, HttpResponse::JsonError(500, "internal", "not a WebSocket endpoint"), version,
+            false, head, route.index, started, wire_bytes);
+      }
+      co_await ServeWebSocket(self, std::move(upgrade_request), std::move(session), route.index,
+                              started);
+      co_return false;
+    }
     if (!conn.response) co_return false;  // forced shutdown while the handler was busy
     HttpResponse response = std::move(*conn.response);
     conn.response.reset();
     co_return co_await Finish(conn, std::move(response), version, keep_alive, head, route.index,
                               started, wire_bytes);
+  }
+
+  // Completes the WebSocket handshake (Beast answers 101, or 400 to a malformed handshake), then
+  // runs the connection as a WebSocket until either side closes it.
+  asio::awaitable<void> ServeWebSocket(std::shared_ptr<Connection> self,
+                                       http::request<http::empty_body> upgrade_request,
+                                       std::shared_ptr<WebSocketSession> session, size_t route_slot,
+                                       Clock::time_point started) {
+    Connection& conn = *self;
+    conn.stream.expires_never();  // the WebSocket's own timeouts apply from here on
+    auto channel = std::make_shared<WebSocketChannel>(self);
+    websocket::stream<beast::tcp_stream&>& ws = channel->stream();
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout =
+        std::min<std::chrono::nanoseconds>(config.write_timeout, kWebSocketHandshakeTimeout);
+    timeouts.idle_timeout = kWebSocketIdleTimeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(kWebSocketMaxMessageBytes);
+    ws.auto_fragment(false);  // one frame per message
+    ws.text(true);
+    boost::system::error_code ec;
+    co_await ws.async_accept(upgrade_request, asio::redirect_error(asio::use_awaitable, ec));
+    metrics.CountRequest(route_slot, ec ? 400 : 101, 0);
+    metrics.ObserveDuration(route_slot,
+                            std::chrono::duration<double>(Clock::now() - started).count());
+    if (ec) co_return;
+    conn.websocket = channel;
+    channel->Open(std::move(session));
+    if (draining.load()) {
+      channel->RequestClose(static_cast<uint16_t>(websocket::close_code::going_away),
+                            "server shutting down", /*discard_queued=*/true);
+    }
+    asio::co_spawn(conn.stream.get_executor(), WebSocketChannel::WriteLoop(channel),
+                   [](const std::exception_ptr& e) { LogEscaped(e, "websocket write"); });
+    co_await channel->ReadLoop();
+    co_await channel->WaitForWriter();
+    channel->Finish();
   }
 
   // Waits, without reading the socket, until `bytes` fit the admission budget or max_wait passes.

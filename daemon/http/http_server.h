@@ -8,6 +8,11 @@
 // request (idle_timeout). A client that is slow or silent in any phase is disconnected, so it
 // cannot hold a connection slot or memory for longer than those timeouts.
 //
+// WebSocket routes (RouteOptions::websocket) take only upgrades (anything else gets 400). A handler
+// that accepts one (Responder::AcceptWebSocket) gets the connection as a WebSocketSession: the
+// server sends 101, answers pings, pings a quiet client and drops one silent for 30 s, completes
+// the closing handshake, and on Shutdown closes it at once with 1001 instead of waiting for it.
+//
 // Threads: Start() launches io_threads threads; handlers run on them. Shutdown() and Stop() may be
 // called from any other thread.
 #pragma once
@@ -52,9 +57,9 @@ class HttpServer {
   std::string local_address() const;
   uint16_t port() const;
 
-  // Stops accepting, closes idle connections, lets requests in flight finish (their responses
-  // close the connection), and returns when no connection is left or `grace` has passed, after
-  // which the remaining connections are closed. Returns the number closed forcibly.
+  // Stops accepting, closes idle connections and WebSockets, lets requests in flight finish
+  // (their responses close the connection), and returns when no connection is left or `grace` has
+  // passed, after which the remaining connections are closed. Returns the number closed forcibly.
   size_t Shutdown(std::chrono::nanoseconds grace);
 
   // Stops the IO threads and joins them. Implies Shutdown(0) if it was not called.

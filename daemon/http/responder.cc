@@ -32,6 +32,12 @@ void Responder::Send(HttpResponse response) {
   sink->Deliver(std::move(response));
 }
 
+void Responder::AcceptWebSocket(std::shared_ptr<WebSocketSession> session) {
+  if (!sink_) return;
+  std::shared_ptr<ResponseSink> sink = std::move(sink_);
+  sink->AcceptWebSocket(std::move(session));
+}
+
 void Responder::SendComputed(std::function<HttpResponse()> make) {
   if (!sink_) return;
   std::shared_ptr<ResponseSink> sink = std::move(sink_);

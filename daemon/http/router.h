@@ -30,6 +30,10 @@ struct RouteOptions {
   // when the budget is full the server stops reading (TCP pushes back) and, after a bounded wait,
   // answers 503 with Retry-After.
   bool admission = false;
+  // A WebSocket endpoint: the server answers a request that is not a WebSocket upgrade (GET with
+  // `Connection: Upgrade` and `Upgrade: websocket`) with 400 itself, so the handler sees only
+  // upgrades, which it accepts with Responder::AcceptWebSocket or refuses with Send.
+  bool websocket = false;
 };
 
 struct Route {
