@@ -126,6 +126,11 @@ struct QueryConfig {
   int max_series = 1'000'000;      // series one query may read; 0 = no limit
   int max_concurrency = 0;         // queries evaluated at once; 0 = one per CPU core
   int max_queued = 256;            // more wait for a thread; beyond that -> 503
+  // LogQL (Loki's names and defaults): the largest `limit` of a log query, and the series a
+  // metric query's range aggregations may produce.
+  int max_entries_limit_per_query = 5000;
+  int max_query_series = 500;
+  Duration max_query_length = 721h;  // the longest [start, end] of a LogQL query
 
   bool operator==(const QueryConfig&) const = default;
 };

@@ -90,6 +90,9 @@ void ReadQuery(YamlMapReader m, QueryConfig& c) {
   m.Int("max_series", c.max_series, 0, 2'000'000'000);
   m.Int("max_concurrency", c.max_concurrency, 0, 256);
   m.Int("max_queued", c.max_queued, 0, 1'000'000);
+  m.Int("max_entries_limit_per_query", c.max_entries_limit_per_query, 1, 10'000'000);
+  m.Int("max_query_series", c.max_query_series, 0, 10'000'000);
+  m.Duration("max_query_length", c.max_query_length, 1ms, 100 * 365 * 24h);
   m.Finish();
 }
 

@@ -12,7 +12,10 @@
 #include "daemon/api/elasticsearch_api.h"
 #include "daemon/api/export_api.h"
 #include "daemon/api/jsonline_api.h"
+#include "daemon/api/loki_index_api.h"
 #include "daemon/api/loki_push_api.h"
+#include "daemon/api/loki_query_api.h"
+#include "daemon/api/loki_tail_api.h"
 #include "daemon/api/metrics_export_api.h"
 #include "daemon/api/metrics_ingest_api.h"
 #include "daemon/api/otlp_logs_api.h"
@@ -220,6 +223,25 @@ Status Daemon::Start() {
     };
   };
   RegisterPrometheusApi(c->router, std::move(prometheus_api));
+  LokiQueryApiOptions loki_api;
+  loki_api.store = c->logs.get();
+  loki_api.executor = c->queries.get();
+  loki_api.default_tenant = config_.tenants.default_tenant;
+  loki_api.timeout = config_.query.timeout;
+  loki_api.max_entries = static_cast<size_t>(config_.query.max_entries_limit_per_query);
+  loki_api.max_query_length = config_.query.max_query_length;
+  loki_api.engine.max_series = static_cast<size_t>(config_.query.max_query_series);
+  loki_api.engine.max_samples = static_cast<uint64_t>(config_.query.max_samples);
+  RegisterLokiQueryApi(c->router, std::move(loki_api));
+  RegisterLokiIndexApi(c->router,
+                       LokiIndexApiOptions{.store = c->logs.get(),
+                                           .executor = c->queries.get(),
+                                           .default_tenant = config_.tenants.default_tenant});
+  LokiTailApiOptions tail_api;
+  tail_api.store = c->logs.get();
+  tail_api.default_tenant = config_.tenants.default_tenant;
+  tail_api.max_entries = static_cast<size_t>(config_.query.max_entries_limit_per_query);
+  RegisterLokiTailApi(c->router, std::move(tail_api));
 
   // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
   // then (force_merge) compact storage to its final size.

@@ -1,0 +1,492 @@
+#include "daemon/api/loki_query_api.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "base/json_writer.h"
+#include "daemon/api/ingest_common.h"
+#include "daemon/api/prometheus_json.h"
+#include "query/logql_parser.h"
+#include "query/promql_parser.h"
+#include "query/selector_parser.h"
+#include "query/time_params.h"
+
+namespace sluice::daemon {
+namespace {
+
+namespace logql = query::logql;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::seconds kRetryAfter{1};
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+constexpr int64_t kDefaultQuerySince = 3600 * kNsPerSecond;
+constexpr int64_t kDefaultLabelsSince = 6 * 3600 * kNsPerSecond;
+constexpr size_t kDefaultLimit = 100;
+
+// Loki answers errors as plain text.
+HttpResponse Error(int status, std::string_view message) {
+  std::string body(message);
+  if (body.empty() || body.back() != '\n') body.push_back('\n');
+  return HttpResponse::Text(status, std::move(body));
+}
+
+HttpResponse ErrorFromStatus(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kDeadlineExceeded:
+      return Error(504,
+                   "request timed out, decrease the duration of the request or add more "
+                   "label matchers (prefer exact match over regex match) to reduce the amount "
+                   "of data processed: " +
+                       s.message());
+    case StatusCode::kCancelled:
+      return Error(499, s.message());
+    case StatusCode::kUnavailable:
+      return WithRetryAfter(Error(503, s.message()), kRetryAfter);
+    case StatusCode::kIoError:
+    case StatusCode::kCorruption:
+    case StatusCode::kInternal:
+      return Error(500, s.message());
+    default:  // the query's meaning, limits
+      return Error(400, s.message());
+  }
+}
+
+struct Api {
+  LokiQueryApiOptions options;
+  logql::Engine engine;
+};
+
+// What a handler hands to the query thread.
+struct ApiRequest {
+  QueryParams params;
+  std::string tenant;
+  std::string label_name;
+  bool categorize_labels = false;
+  Clock::time_point received;
+  int64_t now_ns = 0;
+  std::shared_ptr<const std::atomic<bool>> client_gone;
+};
+
+using Endpoint = HttpResponse (*)(const Api&, const ApiRequest&, const std::atomic<bool>&);
+
+Result<int64_t> TimeParam(const ApiRequest& req, std::string_view name, int64_t default_value) {
+  std::string_view text = req.params.Get(name);
+  if (text.empty()) return default_value;
+  Result<int64_t> t = query::ParseQueryTime(text);
+  if (!t.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("invalid {} parameter '{}': {}", name, text, t.status().message()));
+  }
+  return t;
+}
+
+// A duration parameter: Prometheus/Loki duration text (`5m`, `1h30m`) or float seconds.
+Result<int64_t> DurationParam(std::string_view name, std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds)) {
+    if (seconds * 1e9 > static_cast<double>(std::numeric_limits<int64_t>::max())) {
+      return Status::InvalidArgument(
+          fmt::format("invalid {} parameter '{}': too large", name, text));
+    }
+    return static_cast<int64_t>(std::llround(seconds * 1e9));
+  }
+  Result<int64_t> ms = query::promql::ParseDuration(text, /*allow_zero=*/true);
+  if (!ms.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("invalid {} parameter '{}': not a duration", name, text));
+  }
+  return *ms * 1'000'000;
+}
+
+struct TimeRange {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+// start, end and since as Loki reads them: end defaults to now, start to end - since.
+Result<TimeRange> RangeParams(const ApiRequest& req, int64_t default_since) {
+  TimeRange r;
+  SLUICE_ASSIGN_OR_RETURN(r.end, TimeParam(req, "end", req.now_ns));
+  int64_t since = default_since;
+  if (std::string_view text = req.params.Get("since"); !text.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(since, DurationParam("since", text));
+  }
+  SLUICE_ASSIGN_OR_RETURN(r.start, TimeParam(req, "start", r.end - since));
+  if (r.end < r.start) {
+    return Status::InvalidArgument("end timestamp must not be before or equal to start time");
+  }
+  return r;
+}
+
+// Go's time.Duration.String() for whole seconds and more: 744h0m0s.
+std::string GoDuration(int64_t ns) {
+  int64_t s = ns / kNsPerSecond;
+  return fmt::format("{}h{}m{}s", s / 3600, s / 60 % 60, s % 60);
+}
+
+Status CheckQueryLength(const Api& api, const TimeRange& range) {
+  const int64_t limit = api.options.max_query_length.count();
+  if (limit > 0 && range.end - range.start > limit) {
+    return Status::InvalidArgument(
+        fmt::format("the query time range exceeds the limit (query length: {}, limit: {})",
+                    GoDuration(range.end - range.start), GoDuration(limit)));
+  }
+  return Status::Ok();
+}
+
+Result<Clock::time_point> Deadline(const Api& api, const ApiRequest& req) {
+  return req.received + std::chrono::duration_cast<Clock::duration>(api.options.timeout);
+}
+
+Result<size_t> LimitParam(const Api& api, const ApiRequest& req) {
+  std::string_view text = req.params.Get("limit");
+  if (text.empty()) return kDefaultLimit;
+  int64_t limit = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument(fmt::format("invalid limit parameter '{}'", text));
+  }
+  if (limit <= 0) return Status::InvalidArgument("limit must be a positive value");
+  if (static_cast<size_t>(limit) > api.options.max_entries) {
+    return Status::InvalidArgument(
+        fmt::format("max entries limit per query exceeded, limit > max_entries_limit ({} > {})",
+                    limit, api.options.max_entries));
+  }
+  return static_cast<size_t>(limit);
+}
+
+Result<storage::Direction> DirectionParam(const ApiRequest& req) {
+  std::string_view text = req.params.Get("direction");
+  if (text.empty() || text == "backward" || text == "BACKWARD")
+    return storage::Direction::kBackward;
+  if (text == "forward" || text == "FORWARD") return storage::Direction::kForward;
+  return Status::InvalidArgument(fmt::format("invalid direction '{}'", text));
+}
+
+// ---- Answers ---------------------------------------------------------------------------------
+
+void AppendStats(const logql::QueryStats& stats, std::string* out) {
+  const double exec = stats.exec_seconds;
+  const double per_second = exec > 0 ? 1 / exec : 0;
+  std::string s;
+  JsonWriter w(&s);
+  w.BeginObject();
+  w.Key("summary");
+  w.BeginObject();
+  w.Key("bytesProcessedPerSecond");
+  w.Int(static_cast<int64_t>(static_cast<double>(stats.bytes_processed) * per_second));
+  w.Key("linesProcessedPerSecond");
+  w.Int(static_cast<int64_t>(static_cast<double>(stats.lines_processed) * per_second));
+  w.Key("totalBytesProcessed");
+  w.Uint(stats.bytes_processed);
+  w.Key("totalLinesProcessed");
+  w.Uint(stats.lines_processed);
+  w.Key("execTime");
+  w.Double(exec);
+  w.Key("queueTime");
+  w.Double(0);
+  w.Key("totalEntriesReturned");
+  w.Uint(stats.lines_returned);
+  w.EndObject();
+  w.EndObject();
+  out->append(s);
+}
+
+void AppendLabelObject(const storage::Labels& labels, std::string* out) {
+  promapi::AppendLabels(labels, out);
+}
+
+void AppendStreams(const std::vector<logql::Stream>& streams, bool categorized, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < streams.size(); ++i) {
+    const logql::Stream& s = streams[i];
+    if (i > 0) out->push_back(',');
+    out->append(R"({"stream":)");
+    AppendLabelObject(s.labels, out);
+    out->append(R"(,"values":[)");
+    for (size_t j = 0; j < s.entries.size(); ++j) {
+      const logql::Entry& e = s.entries[j];
+      if (j > 0) out->push_back(',');
+      out->append("[\"");
+      out->append(std::to_string(e.timestamp_ns));
+      out->append("\",");
+      out->push_back('"');
+      JsonWriter::AppendEscaped(out, e.line);
+      out->push_back('"');
+      if (categorized) {
+        out->append(",{");
+        bool first = true;
+        if (!e.structured_metadata.empty()) {
+          out->append(R"("structuredMetadata":)");
+          AppendLabelObject(e.structured_metadata, out);
+          first = false;
+        }
+        if (!e.parsed.empty()) {
+          if (!first) out->push_back(',');
+          out->append(R"("parsed":)");
+          AppendLabelObject(e.parsed, out);
+        }
+        out->push_back('}');
+      }
+      out->push_back(']');
+    }
+    out->append("]}");
+  }
+  out->push_back(']');
+}
+
+std::string_view ResultType(const logql::QueryResult& r) {
+  if (r.is_log) return "streams";
+  return query::promql::ValueTypeName(r.metric.type);
+}
+
+HttpResponse QueryAnswer(const logql::QueryResult& r, bool categorized) {
+  std::string body;
+  body.reserve(r.is_log ? 4096 : promapi::EstimateResultBytes(r.metric) + 512);
+  body.append(R"({"status":"success","data":{"resultType":")");
+  body.append(ResultType(r));
+  body.append("\",");
+  if (r.is_log && categorized) body.append(R"("encodingFlags":["categorize-labels"],)");
+  body.append(R"("result":)");
+  if (r.is_log) {
+    AppendStreams(r.streams, categorized, &body);
+  } else {
+    promapi::AppendResult(r.metric, &body);
+  }
+  body.append(R"(,"stats":)");
+  AppendStats(r.stats, &body);
+  body.push_back('}');
+  std::vector<std::string> warnings = r.warnings;
+  for (const std::string& w : r.metric.warnings) warnings.push_back(w);
+  if (!warnings.empty()) {
+    body.append(R"(,"warnings":)");
+    promapi::AppendStringArray(warnings, &body);
+  }
+  body.push_back('}');
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse StringList(const std::vector<std::string>& items) {
+  std::string body = R"({"status":"success","data":)";
+  promapi::AppendStringArray(items, &body);
+  body.push_back('}');
+  return HttpResponse::Json(200, std::move(body));
+}
+
+// ---- Endpoints -------------------------------------------------------------------------------
+
+Result<logql::ExprPtr> ParseQuery(const ApiRequest& req) {
+  std::string_view text = req.params.Get("query");
+  if (text.empty()) return Status::InvalidArgument("query parameter is required");
+  return logql::ParseExpr(text);
+}
+
+HttpResponse Run(const Api& api, const ApiRequest& req, const logql::Expr& expr,
+                 logql::QueryParams params, const std::atomic<bool>& cancelled) {
+  Result<Clock::time_point> deadline = Deadline(api, req);
+  if (!deadline.ok()) return ErrorFromStatus(deadline.status());
+  params.deadline = *deadline;
+  params.cancelled = &cancelled;
+  params.client_gone = req.client_gone.get();
+  params.categorize_labels = req.categorize_labels;
+  logql::LogStoreReader reader(*api.options.store, req.tenant);
+  Result<logql::QueryResult> result = api.engine.Execute(expr, params, reader);
+  if (!result.ok()) return ErrorFromStatus(result.status());
+  return QueryAnswer(*result, req.categorize_labels);
+}
+
+HttpResponse Query(const Api& api, const ApiRequest& req, const std::atomic<bool>& cancelled) {
+  Result<logql::ExprPtr> expr = ParseQuery(req);
+  if (!expr.ok()) return ErrorFromStatus(expr.status());
+  Result<int64_t> time = TimeParam(req, "time", req.now_ns);
+  if (!time.ok()) return ErrorFromStatus(time.status());
+  Result<size_t> limit = LimitParam(api, req);
+  if (!limit.ok()) return ErrorFromStatus(limit.status());
+  Result<storage::Direction> direction = DirectionParam(req);
+  if (!direction.ok()) return ErrorFromStatus(direction.status());
+  logql::QueryParams params;
+  params.limit = *limit;
+  params.direction = *direction;
+  if (logql::IsLogQuery(**expr)) {
+    // Loki answers an instant log query over the hour before `time`.
+    params.start_ns = *time - kDefaultQuerySince;
+    params.end_ns = *time;
+  } else {
+    params.start_ns = params.end_ns = *time;
+  }
+  return Run(api, req, **expr, params, cancelled);
+}
+
+HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic<bool>& cancelled) {
+  Result<logql::ExprPtr> expr = ParseQuery(req);
+  if (!expr.ok()) return ErrorFromStatus(expr.status());
+  Result<TimeRange> range = RangeParams(req, kDefaultQuerySince);
+  if (!range.ok()) return ErrorFromStatus(range.status());
+  if (Status s = CheckQueryLength(api, *range); !s.ok()) return ErrorFromStatus(s);
+  Result<size_t> limit = LimitParam(api, req);
+  if (!limit.ok()) return ErrorFromStatus(limit.status());
+  Result<storage::Direction> direction = DirectionParam(req);
+  if (!direction.ok()) return ErrorFromStatus(direction.status());
+  logql::QueryParams params;
+  params.start_ns = range->start;
+  params.end_ns = range->end;
+  params.limit = *limit;
+  params.direction = *direction;
+  if (logql::IsLogQuery(**expr) && !req.params.Get("interval").empty()) {
+    // Thinning entries across streams needs them merged in time order before the limit; the
+    // engine keeps only the best `limit` per stream. Refused rather than ignored.
+    return Error(400, "the interval parameter of log queries is not supported by Sluice");
+  }
+  if (!logql::IsLogQuery(**expr)) {
+    int64_t step = 0;
+    if (std::string_view text = req.params.Get("step"); !text.empty()) {
+      Result<int64_t> s = DurationParam("step", text);
+      if (!s.ok()) return ErrorFromStatus(s.status());
+      step = *s;
+    } else {
+      // Loki's default: the range in 250 steps, at least one second.
+      int64_t seconds = std::max<int64_t>(1, (range->end - range->start) / kNsPerSecond / 250);
+      step = seconds * kNsPerSecond;
+    }
+    if (step <= 0) {
+      return Error(400,
+                   "zero or negative query resolution step widths are not accepted. Try a "
+                   "positive integer");
+    }
+    if ((range->end - range->start) / step > 11000) {
+      return Error(400,
+                   "exceeded maximum resolution of 11,000 points per timeseries. Try "
+                   "decreasing the query resolution (?step=XX)");
+    }
+    params.step_ns = step;
+  }
+  return Run(api, req, **expr, params, cancelled);
+}
+
+// The stream selector of `query` (labels, label values), or none.
+Result<storage::LabelMatchers> OptionalSelector(const ApiRequest& req) {
+  std::string_view text = req.params.Get("query");
+  if (text.empty()) return storage::LabelMatchers{};
+  return query::ParseSelector(text);
+}
+
+HttpResponse Labels(const Api& api, const ApiRequest& req, const std::atomic<bool>&) {
+  Result<TimeRange> range = RangeParams(req, kDefaultLabelsSince);
+  if (!range.ok()) return ErrorFromStatus(range.status());
+  Result<storage::LabelMatchers> matchers = OptionalSelector(req);
+  if (!matchers.ok()) return ErrorFromStatus(matchers.status());
+  return StringList(api.options.store->LabelNames(req.tenant, *matchers, range->start, range->end));
+}
+
+HttpResponse LabelValues(const Api& api, const ApiRequest& req, const std::atomic<bool>&) {
+  Result<TimeRange> range = RangeParams(req, kDefaultLabelsSince);
+  if (!range.ok()) return ErrorFromStatus(range.status());
+  Result<storage::LabelMatchers> matchers = OptionalSelector(req);
+  if (!matchers.ok()) return ErrorFromStatus(matchers.status());
+  return StringList(api.options.store->LabelValues(req.tenant, req.label_name, *matchers,
+                                                   range->start, range->end));
+}
+
+HttpResponse Series(const Api& api, const ApiRequest& req, const std::atomic<bool>&) {
+  Result<TimeRange> range = RangeParams(req, kDefaultLabelsSince);
+  if (!range.ok()) return ErrorFromStatus(range.status());
+  std::vector<std::string_view> selectors = req.params.GetAll("match[]");
+  for (std::string_view s : req.params.GetAll("match")) selectors.push_back(s);
+  if (selectors.empty()) selectors.push_back("{}");
+  std::set<storage::Labels> found;
+  for (std::string_view text : selectors) {
+    Result<storage::LabelMatchers> matchers = query::ParseSelector(text);
+    if (!matchers.ok()) return ErrorFromStatus(matchers.status());
+    for (storage::StreamInfo& s :
+         api.options.store->SelectStreams(req.tenant, *matchers, range->start, range->end)) {
+      found.insert(std::move(s.labels));
+    }
+  }
+  std::string body = R"({"status":"success","data":[)";
+  bool first = true;
+  for (const storage::Labels& labels : found) {
+    if (!first) body.push_back(',');
+    first = false;
+    AppendLabelObject(labels, &body);
+  }
+  body.append("]}");
+  return HttpResponse::Json(200, std::move(body));
+}
+
+HttpResponse FormatQuery(const Api&, const ApiRequest& req, const std::atomic<bool>&) {
+  Result<logql::ExprPtr> expr = ParseQuery(req);
+  if (!expr.ok()) return ErrorFromStatus(expr.status());
+  std::string body = R"({"status":"success","data":")";
+  JsonWriter::AppendEscaped(&body, logql::ToString(**expr));
+  body.append("\"}");
+  return HttpResponse::Json(200, std::move(body));
+}
+
+// ---- Routing ---------------------------------------------------------------------------------
+
+Result<ApiRequest> ReadRequest(const Api& api, HttpRequest& request) {
+  ApiRequest r;
+  r.received = request.received_at == Clock::time_point{} ? Clock::now() : request.received_at;
+  r.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (request.method == HttpMethod::kPost &&
+      MediaType(request.headers.Get("Content-Type")) == "application/x-www-form-urlencoded") {
+    r.params = QueryParams::Parse(request.body);
+    r.params.Append(request.params);
+  } else {
+    r.params = std::move(request.params);
+  }
+  r.label_name = PercentDecode(request.PathParam("name"), /*plus_is_space=*/false);
+  r.categorize_labels =
+      request.headers.Get("X-Loki-Response-Encoding-Flags").find("categorize-labels") !=
+      std::string_view::npos;
+  SLUICE_ASSIGN_OR_RETURN(r.tenant, RequestTenant(request, api.options.default_tenant));
+  return r;
+}
+
+void AddEndpoint(Router& router, std::initializer_list<HttpMethod> methods, std::string pattern,
+                 const std::shared_ptr<const Api>& api, Endpoint endpoint) {
+  router.Add(methods, std::move(pattern),
+             [api, endpoint](HttpRequest request, Responder responder) {
+               Result<ApiRequest> req = ReadRequest(*api, request);
+               if (!req.ok()) return responder.Send(Error(400, req.status().message()));
+               req->client_gone = responder.ClientGone();
+               api->options.executor->Submit(MakeQueryTask(
+                   [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
+                       const Status& admitted, const std::atomic<bool>& cancelled) mutable {
+                     if (!admitted.ok()) {
+                       responder.Send(WithRetryAfter(Error(503, admitted.message()), kRetryAfter));
+                     } else {
+                       responder.Send(endpoint(*api, req, cancelled));
+                     }
+                   }));
+             });
+}
+
+}  // namespace
+
+void RegisterLokiQueryApi(Router& router, LokiQueryApiOptions options) {
+  auto api = std::make_shared<Api>();
+  api->engine = logql::Engine(options.engine);
+  api->options = std::move(options);
+  constexpr auto kGet = HttpMethod::kGet;
+  constexpr auto kPost = HttpMethod::kPost;
+  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/query", api, Query);
+  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/query_range", api, QueryRange);
+  for (std::string prefix : {"/loki/api/v1", "/api/prom"}) {
+    AddEndpoint(router, {kGet, kPost}, prefix + "/labels", api, Labels);
+    AddEndpoint(router, {kGet, kPost}, prefix + "/label", api, Labels);
+    AddEndpoint(router, {kGet, kPost}, prefix + "/label/{name}/values", api, LabelValues);
+    AddEndpoint(router, {kGet, kPost}, prefix + "/series", api, Series);
+  }
+  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/format_query", api, FormatQuery);
+}
+
+}  // namespace sluice::daemon
