@@ -269,8 +269,8 @@ class Translator {
       SLUICE_ASSIGN_OR_RETURN(promql::ExprPtr inner, Translate(*p->expr));
       out->node = promql::Paren{std::move(inner)};
     } else if (const auto* r = std::get_if<RangeAggregation>(&e.node)) {
-      SLUICE_ASSIGN_OR_RETURN(promql::Matrix m,
-                              EvalRangeAggregation(*r, steps_, options_, params_, reader_, stats_));
+      SLUICE_ASSIGN_OR_RETURN(promql::Matrix m, EvalRangeAggregation(*r, steps_, options_, params_,
+                                                                     reader_, stats_, pushdown_));
       promql::VectorSelector sel;
       SLUICE_ASSIGN_OR_RETURN(
           storage::LabelMatcher matcher,
@@ -280,7 +280,13 @@ class Translator {
       results_.push_back(std::move(m));
       out->node = std::move(sel);
     } else if (const auto* a = std::get_if<VectorAggregation>(&e.node)) {
-      SLUICE_ASSIGN_OR_RETURN(promql::ExprPtr inner, Translate(*a->expr));
+      // `sum by (x) (count_over_time(...))`: the range aggregation keeps only x (as Loki does).
+      Grouping sum_grouping{true, a->without, a->grouping};
+      const Grouping* outer = pushdown_;
+      pushdown_ = a->op == VectorAggregation::Op::kSum ? &sum_grouping : nullptr;
+      Result<promql::ExprPtr> translated = Translate(*a->expr);
+      pushdown_ = outer;
+      SLUICE_ASSIGN_OR_RETURN(promql::ExprPtr inner, std::move(translated));
       using Op = VectorAggregation::Op;
       if (a->op == Op::kSort || a->op == Op::kSortDesc) {
         promql::Call call;
@@ -308,13 +314,24 @@ class Translator {
           m.cardinality = promql::VectorMatching::Cardinality::kManyToMany;
         bin.matching = std::move(m);
       }
-      SLUICE_ASSIGN_OR_RETURN(bin.lhs, Translate(*b->lhs));
-      SLUICE_ASSIGN_OR_RETURN(bin.rhs, Translate(*b->rhs));
+      // A sum around a binary operation does not distribute into it.
+      const Grouping* outer = pushdown_;
+      pushdown_ = nullptr;
+      Result<promql::ExprPtr> lhs = Translate(*b->lhs);
+      Result<promql::ExprPtr> rhs = lhs.ok() ? Translate(*b->rhs) : lhs.status();
+      pushdown_ = outer;
+      SLUICE_ASSIGN_OR_RETURN(bin.lhs, std::move(lhs));
+      SLUICE_ASSIGN_OR_RETURN(bin.rhs, std::move(rhs));
       out->node = std::move(bin);
     } else if (const auto* l = std::get_if<LabelReplace>(&e.node)) {
       promql::Call call;
       call.function = promql::FindFunction("label_replace");
-      SLUICE_ASSIGN_OR_RETURN(promql::ExprPtr inner, Translate(*l->expr));
+      // label_replace may read labels that a pushed-down sum would drop.
+      const Grouping* outer = pushdown_;
+      pushdown_ = nullptr;
+      Result<promql::ExprPtr> translated = Translate(*l->expr);
+      pushdown_ = outer;
+      SLUICE_ASSIGN_OR_RETURN(promql::ExprPtr inner, std::move(translated));
       call.args.push_back(std::move(inner));
       for (const std::string* s : {&l->dst, &l->replacement, &l->src, &l->regex}) {
         auto str = std::make_unique<promql::Expr>();
@@ -370,6 +387,7 @@ class Translator {
   const QueryParams& params_;
   LogReader& reader_;
   QueryStats* stats_;
+  const Grouping* pushdown_ = nullptr;  // of the nearest enclosing sum, through parentheses
   std::vector<promql::Matrix> results_;
 };
 
@@ -413,7 +431,14 @@ Result<promql::QueryResult> RunMetricQuery(const Expr& expr, const QueryParams& 
   p.deadline = params.deadline;
   p.cancelled = params.cancelled;
   p.client_gone = params.client_gone;
-  return engine.Execute(*translated, p, querier);
+  SLUICE_ASSIGN_OR_RETURN(promql::QueryResult result, engine.Execute(*translated, p, querier));
+  const size_t series =
+      result.type == promql::ValueType::kVector ? result.vector.size() : result.matrix.size();
+  if (options.max_series > 0 && series > options.max_series) {
+    return Status::ResourceExhausted(
+        fmt::format("maximum of series ({}) reached for a single query", options.max_series));
+  }
+  return result;
 }
 
 }  // namespace

@@ -47,9 +47,12 @@ struct EngineOptions {
   // Streams a query may select (after matching); 0: no limit. Loki: max_query_series applies to
   // metric results; Sluice bounds the streams read, which bounds both.
   size_t max_streams = 0;
-  // Series a metric query's range aggregations may produce; 0: no limit (Loki's
-  // max_query_series, default 500).
+  // Series in a metric query's result; 0: no limit (Loki's max_query_series, default 500).
   size_t max_series = 500;
+  // Series one range aggregation may hold before the expression around it reduces them (memory:
+  // each holds a value per step); 0: no limit. A `sum` around a count, rate, bytes or
+  // sum_over_time is pushed down, so that only its groups count.
+  size_t max_range_series = 100'000;
   // Samples the PromQL part may hold at once.
   uint64_t max_samples = 50'000'000;
   // Threads that scan one query's streams; 0: one per core. Each scans its share of the streams

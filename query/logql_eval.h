@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,12 +49,26 @@ struct Steps {
   int64_t at(int64_t k) const { return start + k * step; }
 };
 
+// The labels a range aggregation's series keep.
+struct Grouping {
+  bool given = false;  // otherwise every label stays
+  bool without = false;
+  std::vector<std::string> labels;
+};
+
+// Whether a `sum` around `op` may be pushed down into it: its values add up over entries, so
+// summing per reduced label set first gives the same result with fewer series.
+bool SumPushesDown(RangeOp op);
+
 // Computes a range aggregation at every step, from the entries its pipeline keeps. The result's
 // points have millisecond timestamps (the step times / 1e6) and its series are sorted by labels.
-// InvalidArgument with Loki's "pipeline error: ..." text when an entry that reaches the
-// aggregation still carries __error__; ResourceExhausted past options.max_series.
+// `pushdown`: the grouping of a `sum` around the aggregation (SumPushesDown), used when the
+// aggregation has none of its own. InvalidArgument with Loki's "pipeline error: ..." text when an
+// entry that reaches the aggregation still carries __error__; ResourceExhausted past
+// options.max_range_series.
 Result<promql::Matrix> EvalRangeAggregation(const RangeAggregation& agg, const Steps& steps,
                                             const EngineOptions& options, const QueryParams& params,
-                                            LogReader& reader, QueryStats* stats);
+                                            LogReader& reader, QueryStats* stats,
+                                            const Grouping* pushdown = nullptr);
 
 }  // namespace sluice::query::logql::internal

@@ -535,6 +535,15 @@ Status Pipeline::Impl::Add(const Stage& stage) {
     stages.insert(stages.begin() + static_cast<ptrdiff_t>(at), LineFilterStage{std::move(m)});
     return Status::Ok();
   }
+  if (const auto* dk = std::get_if<DropKeep>(&stage.node); dk != nullptr && line_filters_only) {
+    // Before any stage that can set an error, `| drop __error__` (which Grafana's log volume
+    // query adds) removes nothing: leave it out, so that the pipeline stays line filters only.
+    bool error_labels_only =
+        !dk->keep && std::all_of(dk->items.begin(), dk->items.end(), [](const DropKeepItem& i) {
+          return !i.matcher && (i.label == kErrorLabel || i.label == kErrorDetailsLabel);
+        });
+    if (error_labels_only) return Status::Ok();
+  }
   line_filters_only = false;
   if (const auto* p = std::get_if<Parser>(&stage.node)) {
     SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<LineParser> parser, CompileLineParser(*p));

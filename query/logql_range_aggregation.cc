@@ -118,7 +118,8 @@ struct RangeContext {
   const EngineOptions& options;
   const Pipeline& pipeline;
   const bool accumulate;
-  const int64_t n;  // steps
+  const int64_t n;          // steps
+  const Grouping grouping;  // the aggregation's own, or a pushed-down `sum`'s
   // The unwrapped label leaves the series' labels unless `by (...)` names what stays.
   const bool drop_unwrapped;
   const bool bytes;  // bytes_over_time, bytes_rate
@@ -127,8 +128,10 @@ struct RangeContext {
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
 Status SeriesLimitError(size_t limit) {
-  return Status::ResourceExhausted(
-      fmt::format("maximum of series ({}) reached for a single query", limit));
+  return Status::ResourceExhausted(fmt::format(
+      "a range aggregation of the query produces more than {} series: add label matchers or "
+      "aggregate with sum by (...)",
+      limit));
 }
 
 // The series one worker builds from its share of the streams.
@@ -190,12 +193,13 @@ class RangeWorker {
     const RangeAggregation& agg = ctx_.agg;
     double value = 1;
     uint32_t series = kNone;
-    if (ctx_.pipeline.LineFiltersOnly() && !ctx_.pipeline.has_unwrap() && metadata.empty() &&
-        !agg.grouping_given) {
+    if (ctx_.pipeline.LineFiltersOnly() && !ctx_.pipeline.has_unwrap() && metadata.empty()) {
       // Labels cannot change: the stream's series, found once per stream.
       if (!ctx_.pipeline.Matches(line)) return Status::Ok();
       if (stream_series_ == kNone) {
-        SLUICE_ASSIGN_OR_RETURN(stream_series_, SeriesFor(stream.labels));
+        labels_ = stream.labels;
+        Reduce(&labels_);
+        SLUICE_ASSIGN_OR_RETURN(stream_series_, SeriesFor(labels_));
       }
       series = stream_series_;
       if (ctx_.bytes) value = static_cast<double>(line.size());
@@ -222,15 +226,15 @@ class RangeWorker {
   // `by (a, b)` keeps a and b, `without (a, b)` drops them, and the unwrapped label goes unless
   // `by` keeps it; an error label always stays, so that the entry still fails the query.
   void Reduce(Labels* labels) const {
-    const RangeAggregation& agg = ctx_.agg;
-    const std::string* unwrapped = ctx_.drop_unwrapped ? &agg.range.unwrap->label : nullptr;
+    const Grouping& g = ctx_.grouping;
+    const std::string* unwrapped = ctx_.drop_unwrapped ? &ctx_.agg.range.unwrap->label : nullptr;
+    if (!g.given && unwrapped == nullptr) return;
     std::erase_if(*labels, [&](const Label& l) {
       if (l.name == kErrorLabel || l.name == kErrorDetailsLabel) return false;
       if (unwrapped != nullptr && l.name == *unwrapped) return true;
-      if (!agg.grouping_given) return false;
-      bool listed =
-          std::find(agg.grouping.begin(), agg.grouping.end(), l.name) != agg.grouping.end();
-      return agg.without ? listed : !listed;
+      if (!g.given) return false;
+      bool listed = std::find(g.labels.begin(), g.labels.end(), l.name) != g.labels.end();
+      return g.without ? listed : !listed;
     });
   }
 
@@ -248,9 +252,9 @@ class RangeWorker {
   Result<uint32_t> SeriesForKey(const std::string& key, const Labels& labels) {
     auto [it, added] = index_.try_emplace(key, static_cast<uint32_t>(series_.size()));
     if (added) {
-      if (ctx_.options.max_series > 0 && series_.size() >= ctx_.options.max_series) {
+      if (ctx_.options.max_range_series > 0 && series_.size() >= ctx_.options.max_range_series) {
         index_.erase(it);
-        return SeriesLimitError(ctx_.options.max_series);
+        return SeriesLimitError(ctx_.options.max_range_series);
       }
       SeriesState& s = series_.emplace_back();
       s.labels = labels;
@@ -436,9 +440,18 @@ class RangeFinisher {
 
 }  // namespace
 
+bool SumPushesDown(RangeOp op) { return Accumulates(op) && op != RangeOp::kAbsentOverTime; }
+
+Grouping GroupingOf(const RangeAggregation& agg, const Grouping* pushdown) {
+  if (agg.grouping_given) return Grouping{true, agg.without, agg.grouping};
+  if (pushdown != nullptr && SumPushesDown(agg.op)) return *pushdown;
+  return Grouping{};
+}
+
 Result<promql::Matrix> EvalRangeAggregation(const RangeAggregation& agg, const Steps& steps,
                                             const EngineOptions& options, const QueryParams& params,
-                                            LogReader& reader, QueryStats* stats) {
+                                            LogReader& reader, QueryStats* stats,
+                                            const Grouping* pushdown) {
   const LogRange& range = agg.range;
   SLUICE_ASSIGN_OR_RETURN(
       std::unique_ptr<Pipeline> pipeline,
@@ -450,6 +463,7 @@ Result<promql::Matrix> EvalRangeAggregation(const RangeAggregation& agg, const S
       .pipeline = *pipeline,
       .accumulate = Accumulates(agg.op),
       .n = steps.count(),
+      .grouping = GroupingOf(agg, pushdown),
       .drop_unwrapped = range.unwrap.has_value() && (!agg.grouping_given || agg.without),
       .bytes = agg.op == RangeOp::kBytesOverTime || agg.op == RangeOp::kBytesRate,
   };

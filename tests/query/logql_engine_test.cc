@@ -14,6 +14,7 @@
 #include <random>
 
 #include "query/logql_parser.h"
+#include "query/logql_pipeline.h"
 #include "storage/metadata_codec.h"
 
 namespace sluice::query::logql {
@@ -563,6 +564,89 @@ TEST_F(LogqlEngineTest, RandomisedFiltersOnLoghubMatchANaiveReference) {
       for (const auto& p : s.points) engine[p.t] = p.v;
     }
     ASSERT_EQ(engine, naive) << query;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::query::logql
+
+namespace sluice::query::logql {
+namespace {
+
+bool CompilesToLineFiltersOnly(std::string_view query) {
+  Result<ExprPtr> expr = ParseExpr(query);
+  EXPECT_TRUE(expr.ok()) << query;
+  if (!expr.ok()) return false;
+  Result<std::unique_ptr<Pipeline>> p = Pipeline::Compile(std::get<LogSelector>((*expr)->node));
+  EXPECT_TRUE(p.ok()) << query;
+  return p.ok() && (*p)->LineFiltersOnly();
+}
+
+TEST(LogqlEngineFastPath, DropOfErrorLabelsBeforeAnyParserKeepsLineFiltersOnly) {
+  // Grafana's volume query: the fast path (no label work per entry) must apply.
+  EXPECT_TRUE(CompilesToLineFiltersOnly(R"({job="app"} | drop __error__)"));
+  EXPECT_TRUE(
+      CompilesToLineFiltersOnly(R"({job="app"} |= "x" | drop __error__, __error_details__)"));
+  EXPECT_FALSE(CompilesToLineFiltersOnly(R"({job="app"} | json | drop __error__)"));
+  EXPECT_FALSE(CompilesToLineFiltersOnly(R"({job="app"} | drop level)"));
+  EXPECT_FALSE(CompilesToLineFiltersOnly(R"({job="app"} | drop __error__="JSONParserErr")"));
+}
+
+}  // namespace
+}  // namespace sluice::query::logql
+
+namespace sluice::query::logql {
+namespace {
+
+TEST_F(LogqlEngineTest, SumIsPushedIntoTheRangeAggregation) {
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j <= i; ++j) {
+      reader_.Add(L({{"app", "many"}, {"n", std::to_string(i).c_str()}}), kT0 + (j + 1) * kSecond,
+                  "x" + std::string(static_cast<size_t>(i), 'y'));
+    }
+  }
+  // Two series at most per range aggregation: only a pushed-down sum fits.
+  Engine small(EngineOptions{.max_series = 10, .max_range_series = 2, .parallelism = 2});
+  auto run = [&](std::string_view q) {
+    Result<ExprPtr> expr = ParseExpr(q);
+    EXPECT_TRUE(expr.ok()) << q;
+    return small.Execute(**expr, Instant(kT0 + 60 * kSecond), reader_);
+  };
+  for (const char* q :
+       {R"(sum by (app) (count_over_time({app="many"}[1m])))", R"(sum(rate({app="many"}[1m])))",
+        R"(sum without (n) (bytes_over_time({app="many"}[1m])))",
+        R"(sum by (app) ((count_over_time({app="many"}[1m]))))"}) {
+    Result<QueryResult> r = run(q);
+    ASSERT_TRUE(r.ok()) << q << ": " << r.status().message();
+    ASSERT_EQ(r->metric.vector.size(), 1u) << q;
+  }
+  EXPECT_EQ(run(R"(sum by (app) (count_over_time({app="many"}[1m])))")->metric.vector[0].v, 15);
+  // 1+2+3+4+5 lines of 1..5 bytes: 1*1 + 2*2 + 3*3 + 4*4 + 5*5.
+  EXPECT_EQ(run(R"(sum(bytes_over_time({app="many"}[1m])))")->metric.vector[0].v, 55);
+  // Not pushed down: other aggregations, a binary operation in between, absent_over_time.
+  for (const char* q : {R"(max by (app) (count_over_time({app="many"}[1m])))",
+                        R"(sum by (app) (count_over_time({app="many"}[1m]) * 2))"}) {
+    Result<QueryResult> r = run(q);
+    ASSERT_FALSE(r.ok()) << q;
+    EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << q;
+  }
+  // The same answer either way.
+  Engine large(EngineOptions{.parallelism = 2});
+  Result<ExprPtr> pushed = ParseExpr(R"(sum by (n) (count_over_time({app="many"}[10s])))");
+  Result<ExprPtr> not_pushed = ParseExpr(R"(sum by (n) (count_over_time({app="many"}[10s]) * 1))");
+  ASSERT_TRUE(pushed.ok() && not_pushed.ok());
+  QueryParams range = MetricRange(kT0, kT0 + 60 * kSecond, 5 * kSecond);
+  Result<QueryResult> a = large.Execute(**pushed, range, reader_);
+  Result<QueryResult> b = large.Execute(**not_pushed, range, reader_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->metric.matrix.size(), b->metric.matrix.size());
+  for (size_t i = 0; i < a->metric.matrix.size(); ++i) {
+    EXPECT_EQ(a->metric.matrix[i].labels, b->metric.matrix[i].labels);
+    ASSERT_EQ(a->metric.matrix[i].points.size(), b->metric.matrix[i].points.size());
+    for (size_t k = 0; k < a->metric.matrix[i].points.size(); ++k) {
+      EXPECT_EQ(a->metric.matrix[i].points[k].t, b->metric.matrix[i].points[k].t);
+      EXPECT_EQ(a->metric.matrix[i].points[k].v, b->metric.matrix[i].points[k].v);
+    }
   }
 }
 
