@@ -30,6 +30,7 @@
 #include <optional>
 #include <utility>
 
+#include "query/go_regexp_error.h"
 #include "query/logql_ip.h"
 
 namespace sluice::query::logql {
@@ -764,57 +765,6 @@ std::optional<LitSet> Required(const Rx& rx) {
 
 // ---- Errors ----------------------------------------------------------------------------------
 
-// Go's regexp/syntax error text (what Loki reports) for a regex RE2 rejects.
-std::string RegexError(const RE2& re) {
-  std::string_view code;
-  switch (re.error_code()) {
-    case RE2::ErrorBadEscape:
-      code = "invalid escape sequence";
-      break;
-    case RE2::ErrorBadCharClass:
-      code = "invalid character class";
-      break;
-    case RE2::ErrorBadCharRange:
-      code = "invalid character class range";
-      break;
-    case RE2::ErrorMissingBracket:
-      code = "missing closing ]";
-      break;
-    case RE2::ErrorMissingParen:
-      code = "missing closing )";
-      break;
-    case RE2::ErrorUnexpectedParen:
-      code = "unexpected )";
-      break;
-    case RE2::ErrorTrailingBackslash:
-      code = "trailing backslash at end of expression";
-      break;
-    case RE2::ErrorRepeatArgument:
-      code = "missing argument to repetition operator";
-      break;
-    case RE2::ErrorRepeatSize:
-      code = "invalid repeat count";
-      break;
-    case RE2::ErrorRepeatOp:
-      code = "invalid nested repetition operator";
-      break;
-    case RE2::ErrorBadPerlOp:
-      code = "invalid or unsupported Perl syntax";
-      break;
-    case RE2::ErrorBadUTF8:
-      code = "invalid UTF-8";
-      break;
-    case RE2::ErrorBadNamedCapture:
-      code = "invalid named capture";
-      break;
-    case RE2::ErrorPatternTooLarge:
-      return "error parsing regexp: expression too large";
-    default:
-      return fmt::format("error parsing regexp: {}", re.error());
-  }
-  return fmt::format("error parsing regexp: {}: `{}`", code, re.error_arg());
-}
-
 // Go's regexp/syntax rejects `\C` (any byte), which RE2 accepts.
 bool HasAnyByteEscape(std::string_view re) {
   for (size_t i = 0; i + 1 < re.size(); ++i) {
@@ -843,7 +793,7 @@ class RegexAlternative {
     RegexAlternative out;
     out.source_ = source;
     out.re_ = std::make_unique<RE2>(source, options);
-    if (!out.re_->ok()) return Status::InvalidArgument(RegexError(*out.re_));
+    if (!out.re_->ok()) return Status::InvalidArgument(GoRegexpError(*out.re_));
     if (!optimize) return out;
     std::optional<Rx> rx = RxParser(source).Parse();
     if (!rx) return out;

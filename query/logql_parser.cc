@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "query/go_numbers.h"
+#include "query/go_regexp_error.h"
 #include "query/logql_lexer.h"
 #include "query/promql_lexer.h"            // GoQuote: strconv.Quote in Go's error texts
 #include "query/promql_parser_internal.h"  // RegexError, HasAnyByteEscape: Go's regexp errors
@@ -265,56 +266,6 @@ std::optional<storage::MatchOp> MatcherOperator(TokenType t) {
     default:
       return std::nullopt;
   }
-}
-
-// Go's regexp/syntax error text for a regex RE2 rejects, as regexp.Compile(expression) words it
-// (promql::RegexError words it for the anchored `^(?:re)$` of label matchers).
-std::string GoRegexpError(const RE2& re) {
-  std::string_view code;
-  switch (re.error_code()) {
-    case RE2::ErrorBadEscape:
-      code = "invalid escape sequence";
-      break;
-    case RE2::ErrorBadCharClass:
-      code = "invalid character class";
-      break;
-    case RE2::ErrorBadCharRange:
-      code = "invalid character class range";
-      break;
-    case RE2::ErrorMissingBracket:
-      code = "missing closing ]";
-      break;
-    case RE2::ErrorMissingParen:
-      code = "missing closing )";
-      break;
-    case RE2::ErrorUnexpectedParen:
-      code = "unexpected )";
-      break;
-    case RE2::ErrorTrailingBackslash:
-      code = "trailing backslash at end of expression";
-      break;
-    case RE2::ErrorRepeatArgument:
-      code = "missing argument to repetition operator";
-      break;
-    case RE2::ErrorRepeatSize:
-      code = "invalid repeat count";
-      break;
-    case RE2::ErrorRepeatOp:
-      code = "invalid nested repetition operator";
-      break;
-    case RE2::ErrorBadPerlOp:
-      code = "invalid or unsupported Perl syntax";
-      break;
-    case RE2::ErrorBadUTF8:
-      code = "invalid UTF-8";
-      break;
-    case RE2::ErrorBadNamedCapture:
-      code = "invalid named capture";
-      break;
-    default:
-      return "error parsing regexp: " + re.error();
-  }
-  return fmt::format("error parsing regexp: {}: `{}`", code, re.error_arg());
 }
 
 // labels.NewMatcher, as mustNewMatcher calls it: the regex must compile (Go's message if not).

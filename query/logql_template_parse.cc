@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "query/go_numbers.h"
+#include "query/go_regexp_error.h"
 #include "query/logql_template_internal.h"
 
 namespace sluice::query::logql::template_internal {
@@ -554,41 +555,6 @@ std::optional<std::string> GoUnquote(std::string_view quoted) {
 
 // ---- Parse tree and parser ------------------------------------------------------------------
 
-std::string_view RegexErrorText(re2::RE2::ErrorCode code) {
-  switch (code) {
-    case re2::RE2::ErrorBadEscape:
-      return "invalid escape sequence";
-    case re2::RE2::ErrorBadCharClass:
-      return "invalid character class";
-    case re2::RE2::ErrorBadCharRange:
-      return "invalid character class range";
-    case re2::RE2::ErrorMissingBracket:
-      return "missing closing ]";
-    case re2::RE2::ErrorMissingParen:
-      return "missing closing )";
-    case re2::RE2::ErrorUnexpectedParen:
-      return "unexpected )";
-    case re2::RE2::ErrorTrailingBackslash:
-      return "trailing backslash at end of expression";
-    case re2::RE2::ErrorRepeatArgument:
-      return "missing argument to repetition operator";
-    case re2::RE2::ErrorRepeatSize:
-      return "invalid repeat count";
-    case re2::RE2::ErrorRepeatOp:
-      return "invalid nested repetition operator";
-    case re2::RE2::ErrorBadPerlOp:
-      return "invalid or unsupported Perl syntax";
-    case re2::RE2::ErrorBadUTF8:
-      return "invalid UTF-8";
-    case re2::RE2::ErrorBadNamedCapture:
-      return "invalid named capture";
-    case re2::RE2::ErrorPatternTooLarge:
-      return "expression too large";
-    default:
-      return "invalid regular expression";
-  }
-}
-
 }  // namespace
 
 std::shared_ptr<CompiledRegex> CompileRegex(std::string_view pattern) {
@@ -598,8 +564,7 @@ std::shared_ptr<CompiledRegex> CompileRegex(std::string_view pattern) {
   options.set_log_errors(false);
   auto re = std::make_unique<re2::RE2>(pattern, options);
   if (!re->ok()) {
-    c->error = fmt::format("error parsing regexp: {}: `{}`", RegexErrorText(re->error_code()),
-                           re->error_arg());
+    c->error = GoRegexpError(*re);
     return c;
   }
   c->named_groups = re->NamedCapturingGroups();

@@ -9,6 +9,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "query/go_regexp_error.h"
 #include "query/promql_lexer.h"
 #include "query/promql_parser_internal.h"
 
@@ -437,51 +438,7 @@ std::string RegexError(const std::string& value) {
   RE2::Options options;
   options.set_log_errors(false);
   RE2 re("^(?:" + value + ")$", options);
-  std::string_view code;
-  switch (re.error_code()) {
-    case RE2::ErrorBadEscape:
-      code = "invalid escape sequence";
-      break;
-    case RE2::ErrorBadCharClass:
-      code = "invalid character class";
-      break;
-    case RE2::ErrorBadCharRange:
-      code = "invalid character class range";
-      break;
-    case RE2::ErrorMissingBracket:
-      code = "missing closing ]";
-      break;
-    case RE2::ErrorMissingParen:
-      code = "missing closing )";
-      break;
-    case RE2::ErrorUnexpectedParen:
-      code = "unexpected )";
-      break;
-    case RE2::ErrorTrailingBackslash:
-      code = "trailing backslash at end of expression";
-      break;
-    case RE2::ErrorRepeatArgument:
-      code = "missing argument to repetition operator";
-      break;
-    case RE2::ErrorRepeatSize:
-      code = "invalid repeat count";
-      break;
-    case RE2::ErrorRepeatOp:
-      code = "invalid nested repetition operator";
-      break;
-    case RE2::ErrorBadPerlOp:
-      code = "invalid or unsupported Perl syntax";
-      break;
-    case RE2::ErrorBadUTF8:
-      code = "invalid UTF-8";
-      break;
-    case RE2::ErrorBadNamedCapture:
-      code = "invalid named capture";
-      break;
-    default:
-      return fmt::format("error parsing regexp: {}", re.error());
-  }
-  return fmt::format("error parsing regexp: {}: `{}`", code, re.error_arg());
+  return GoRegexpError(re);
 }
 
 }  // namespace sluice::query::promql

@@ -64,6 +64,7 @@
 
 #include "base/json_writer.h"
 #include "daemon/api/ingest_common.h"
+#include "daemon/api/loki_api_common.h"
 #include "daemon/api/prometheus_json.h"
 #include "query/logql_engine.h"
 #include "query/logql_label_parsers.h"
@@ -78,10 +79,9 @@ namespace {
 
 namespace logql = query::logql;
 namespace od = simdjson::ondemand;
-using Clock = std::chrono::steady_clock;
+using namespace lokiapi;  // NOLINT(google-build-using-namespace): this file is their user
+using ApiRequest = lokiapi::Request;
 
-constexpr std::chrono::seconds kRetryAfter{1};
-constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr int64_t kNsPerMs = 1'000'000;
 constexpr int64_t kDefaultSince = 3600 * kNsPerSecond;  // Loki's bounds(): one hour
 constexpr int64_t kDefaultVolumeLimit = 100;            // seriesvolume.DefaultLimit
@@ -89,51 +89,11 @@ constexpr int64_t kDefaultFieldLimit = 1000;
 constexpr int64_t kDefaultLineLimit = 1000;
 constexpr int64_t kMaxPoints = 11000;
 
-// ---- Errors ----------------------------------------------------------------------------------
-
-// Loki answers errors as plain text.
-HttpResponse Error(int status, std::string_view message) {
-  std::string body(message);
-  if (body.empty() || body.back() != '\n') body.push_back('\n');
-  return HttpResponse::Text(status, std::move(body));
-}
-
-HttpResponse ErrorFromStatus(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kDeadlineExceeded:
-      return Error(504,
-                   "request timed out, decrease the duration of the request or add more "
-                   "label matchers (prefer exact match over regex match) to reduce the amount "
-                   "of data processed: " +
-                       s.message());
-    case StatusCode::kCancelled:
-      return Error(499, s.message());
-    case StatusCode::kUnavailable:
-      return WithRetryAfter(Error(503, s.message()), kRetryAfter);
-    case StatusCode::kIoError:
-    case StatusCode::kCorruption:
-    case StatusCode::kInternal:
-      return Error(500, s.message());
-    default:  // the query's meaning, parameters, limits
-      return Error(400, s.message());
-  }
-}
-
 // ---- Requests --------------------------------------------------------------------------------
 
 struct Api {
   LokiIndexApiOptions options;
   logql::Engine engine;
-};
-
-// What a handler hands to the query thread.
-struct ApiRequest {
-  QueryParams params;
-  std::string tenant;
-  std::string name;  // detected_field/<name>/values
-  Clock::time_point received;
-  int64_t now_ns = 0;
-  std::shared_ptr<const std::atomic<bool>> client_gone;
 };
 
 // The limits of one request's work: its deadline, the executor stopping, the client leaving.
@@ -175,55 +135,9 @@ class Budget {
 
 using Endpoint = HttpResponse (*)(const Api&, const ApiRequest&, Budget&);
 
-Result<int64_t> TimeParam(const ApiRequest& req, std::string_view name, int64_t default_value) {
-  std::string_view text = req.params.Get(name);
-  if (text.empty()) return default_value;
-  Result<int64_t> t = query::ParseQueryTime(text);
-  if (!t.ok()) {
-    return Status::InvalidArgument(
-        fmt::format("invalid {} parameter '{}': {}", name, text, t.status().message()));
-  }
-  return t;
-}
-
-// A duration parameter: Prometheus/Loki duration text (`5m`, `1h30m`) or float seconds.
-Result<int64_t> DurationParam(std::string_view name, std::string_view text) {
-  double seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds)) {
-    if (std::abs(seconds) * 1e9 > static_cast<double>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(
-          fmt::format("invalid {} parameter '{}': too large", name, text));
-    }
-    return static_cast<int64_t>(std::llround(seconds * 1e9));
-  }
-  Result<int64_t> ms = query::promql::ParseDuration(text, /*allow_zero=*/true);
-  if (!ms.ok()) {
-    return Status::InvalidArgument(
-        fmt::format("invalid {} parameter '{}': not a duration", name, text));
-  }
-  return *ms * kNsPerMs;
-}
-
-struct TimeRange {
-  int64_t start = 0;
-  int64_t end = 0;
-};
-
-// start, end and since as Loki's bounds() reads them: end defaults to now, start to end - since
-// (one hour).
+// start, end and since as Loki's bounds() reads them (one hour by default).
 Result<TimeRange> RangeParams(const ApiRequest& req) {
-  TimeRange r;
-  SLUICE_ASSIGN_OR_RETURN(r.end, TimeParam(req, "end", req.now_ns));
-  int64_t since = kDefaultSince;
-  if (std::string_view text = req.params.Get("since"); !text.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(since, DurationParam("since", text));
-  }
-  SLUICE_ASSIGN_OR_RETURN(r.start, TimeParam(req, "start", r.end - since));
-  if (r.end < r.start) {
-    return Status::InvalidArgument("end timestamp must not be before or equal to start time");
-  }
-  return r;
+  return lokiapi::RangeParams(req, kDefaultSince);
 }
 
 // A positive integer parameter; `default_value` when absent (or 0, as Loki's volume limit).
@@ -929,7 +843,7 @@ HttpResponse Detect(const Api& api, const ApiRequest& req, Budget& budget, bool 
   }
   std::sort(streams.begin(), streams.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  FieldDetector detector(static_cast<size_t>(*limit), values_only ? req.name : std::string());
+  FieldDetector detector(static_cast<size_t>(*limit), values_only ? req.path_name : std::string());
   for (const auto& [key, s] : streams) {
     for (const logql::Entry& e : s->entries) detector.Add(s->labels, e);
   }
@@ -941,7 +855,7 @@ HttpResponse DetectedFields(const Api& api, const ApiRequest& req, Budget& budge
 }
 
 HttpResponse DetectedFieldValues(const Api& api, const ApiRequest& req, Budget& budget) {
-  if (req.name.empty()) return Error(400, "a field name is required");
+  if (req.path_name.empty()) return Error(400, "a field name is required");
   return Detect(api, req, budget, /*values_only=*/true);
 }
 
@@ -1142,42 +1056,14 @@ HttpResponse Patterns(const Api& api, const ApiRequest& req, Budget& budget) {
 
 // ---- Routing ---------------------------------------------------------------------------------
 
-Result<ApiRequest> ReadRequest(const Api& api, HttpRequest& request) {
-  ApiRequest r;
-  r.received = request.received_at == Clock::time_point{} ? Clock::now() : request.received_at;
-  r.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  if (request.method == HttpMethod::kPost &&
-      MediaType(request.headers.Get("Content-Type")) == "application/x-www-form-urlencoded") {
-    r.params = QueryParams::Parse(request.body);
-    r.params.Append(request.params);
-  } else {
-    r.params = std::move(request.params);
-  }
-  r.name = PercentDecode(request.PathParam("name"), /*plus_is_space=*/false);
-  SLUICE_ASSIGN_OR_RETURN(r.tenant, RequestTenant(request, api.options.default_tenant));
-  return r;
-}
-
 void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<const Api>& api,
                  Endpoint endpoint) {
-  router.Add({HttpMethod::kGet, HttpMethod::kPost}, std::move(pattern),
-             [api, endpoint](HttpRequest request, Responder responder) {
-               Result<ApiRequest> req = ReadRequest(*api, request);
-               if (!req.ok()) return responder.Send(Error(400, req.status().message()));
-               req->client_gone = responder.ClientGone();
-               api->options.executor->Submit(MakeQueryTask(
-                   [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
-                       const Status& admitted, const std::atomic<bool>& cancelled) mutable {
-                     if (!admitted.ok()) {
-                       responder.Send(WithRetryAfter(Error(503, admitted.message()), kRetryAfter));
-                       return;
-                     }
-                     Budget budget(*api, req, cancelled);
-                     responder.Send(endpoint(*api, req, budget));
-                   }));
-             });
+  AddExecutorEndpoint(router, std::move(pattern), api->options.executor,
+                      api->options.default_tenant,
+                      [api, endpoint](const ApiRequest& req, const std::atomic<bool>& cancelled) {
+                        Budget budget(*api, req, cancelled);
+                        return endpoint(*api, req, budget);
+                      });
 }
 
 }  // namespace

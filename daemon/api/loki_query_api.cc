@@ -9,7 +9,7 @@
 #include <set>
 
 #include "base/json_writer.h"
-#include "daemon/api/ingest_common.h"
+#include "daemon/api/loki_api_common.h"
 #include "daemon/api/prometheus_json.h"
 #include "query/logql_parser.h"
 #include "query/promql_parser.h"
@@ -20,109 +20,19 @@ namespace sluice::daemon {
 namespace {
 
 namespace logql = query::logql;
-using Clock = std::chrono::steady_clock;
+using namespace lokiapi;  // NOLINT(google-build-using-namespace): this file is their user
+using ApiRequest = lokiapi::Request;
 
-constexpr std::chrono::seconds kRetryAfter{1};
-constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr int64_t kDefaultQuerySince = 3600 * kNsPerSecond;
 constexpr int64_t kDefaultLabelsSince = 6 * 3600 * kNsPerSecond;
 constexpr size_t kDefaultLimit = 100;
-
-// Loki answers errors as plain text.
-HttpResponse Error(int status, std::string_view message) {
-  std::string body(message);
-  if (body.empty() || body.back() != '\n') body.push_back('\n');
-  return HttpResponse::Text(status, std::move(body));
-}
-
-HttpResponse ErrorFromStatus(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kDeadlineExceeded:
-      return Error(504,
-                   "request timed out, decrease the duration of the request or add more "
-                   "label matchers (prefer exact match over regex match) to reduce the amount "
-                   "of data processed: " +
-                       s.message());
-    case StatusCode::kCancelled:
-      return Error(499, s.message());
-    case StatusCode::kUnavailable:
-      return WithRetryAfter(Error(503, s.message()), kRetryAfter);
-    case StatusCode::kIoError:
-    case StatusCode::kCorruption:
-    case StatusCode::kInternal:
-      return Error(500, s.message());
-    default:  // the query's meaning, limits
-      return Error(400, s.message());
-  }
-}
 
 struct Api {
   LokiQueryApiOptions options;
   logql::Engine engine;
 };
 
-// What a handler hands to the query thread.
-struct ApiRequest {
-  QueryParams params;
-  std::string tenant;
-  std::string label_name;
-  bool categorize_labels = false;
-  Clock::time_point received;
-  int64_t now_ns = 0;
-  std::shared_ptr<const std::atomic<bool>> client_gone;
-};
-
 using Endpoint = HttpResponse (*)(const Api&, const ApiRequest&, const std::atomic<bool>&);
-
-Result<int64_t> TimeParam(const ApiRequest& req, std::string_view name, int64_t default_value) {
-  std::string_view text = req.params.Get(name);
-  if (text.empty()) return default_value;
-  Result<int64_t> t = query::ParseQueryTime(text);
-  if (!t.ok()) {
-    return Status::InvalidArgument(
-        fmt::format("invalid {} parameter '{}': {}", name, text, t.status().message()));
-  }
-  return t;
-}
-
-// A duration parameter: Prometheus/Loki duration text (`5m`, `1h30m`) or float seconds.
-Result<int64_t> DurationParam(std::string_view name, std::string_view text) {
-  double seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds)) {
-    if (seconds * 1e9 > static_cast<double>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(
-          fmt::format("invalid {} parameter '{}': too large", name, text));
-    }
-    return static_cast<int64_t>(std::llround(seconds * 1e9));
-  }
-  Result<int64_t> ms = query::promql::ParseDuration(text, /*allow_zero=*/true);
-  if (!ms.ok()) {
-    return Status::InvalidArgument(
-        fmt::format("invalid {} parameter '{}': not a duration", name, text));
-  }
-  return *ms * 1'000'000;
-}
-
-struct TimeRange {
-  int64_t start = 0;
-  int64_t end = 0;
-};
-
-// start, end and since as Loki reads them: end defaults to now, start to end - since.
-Result<TimeRange> RangeParams(const ApiRequest& req, int64_t default_since) {
-  TimeRange r;
-  SLUICE_ASSIGN_OR_RETURN(r.end, TimeParam(req, "end", req.now_ns));
-  int64_t since = default_since;
-  if (std::string_view text = req.params.Get("since"); !text.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(since, DurationParam("since", text));
-  }
-  SLUICE_ASSIGN_OR_RETURN(r.start, TimeParam(req, "start", r.end - since));
-  if (r.end < r.start) {
-    return Status::InvalidArgument("end timestamp must not be before or equal to start time");
-  }
-  return r;
-}
 
 // Go's time.Duration.String() for whole seconds and more: 744h0m0s.
 std::string GoDuration(int64_t ns) {
@@ -389,7 +299,7 @@ HttpResponse LabelValues(const Api& api, const ApiRequest& req, const std::atomi
   if (!range.ok()) return ErrorFromStatus(range.status());
   Result<storage::LabelMatchers> matchers = OptionalSelector(req);
   if (!matchers.ok()) return ErrorFromStatus(matchers.status());
-  return StringList(api.options.store->LabelValues(req.tenant, req.label_name, *matchers,
+  return StringList(api.options.store->LabelValues(req.tenant, req.path_name, *matchers,
                                                    range->start, range->end));
 }
 
@@ -430,44 +340,13 @@ HttpResponse FormatQuery(const Api&, const ApiRequest& req, const std::atomic<bo
 
 // ---- Routing ---------------------------------------------------------------------------------
 
-Result<ApiRequest> ReadRequest(const Api& api, HttpRequest& request) {
-  ApiRequest r;
-  r.received = request.received_at == Clock::time_point{} ? Clock::now() : request.received_at;
-  r.now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  if (request.method == HttpMethod::kPost &&
-      MediaType(request.headers.Get("Content-Type")) == "application/x-www-form-urlencoded") {
-    r.params = QueryParams::Parse(request.body);
-    r.params.Append(request.params);
-  } else {
-    r.params = std::move(request.params);
-  }
-  r.label_name = PercentDecode(request.PathParam("name"), /*plus_is_space=*/false);
-  r.categorize_labels =
-      request.headers.Get("X-Loki-Response-Encoding-Flags").find("categorize-labels") !=
-      std::string_view::npos;
-  SLUICE_ASSIGN_OR_RETURN(r.tenant, RequestTenant(request, api.options.default_tenant));
-  return r;
-}
-
-void AddEndpoint(Router& router, std::initializer_list<HttpMethod> methods, std::string pattern,
-                 const std::shared_ptr<const Api>& api, Endpoint endpoint) {
-  router.Add(methods, std::move(pattern),
-             [api, endpoint](HttpRequest request, Responder responder) {
-               Result<ApiRequest> req = ReadRequest(*api, request);
-               if (!req.ok()) return responder.Send(Error(400, req.status().message()));
-               req->client_gone = responder.ClientGone();
-               api->options.executor->Submit(MakeQueryTask(
-                   [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
-                       const Status& admitted, const std::atomic<bool>& cancelled) mutable {
-                     if (!admitted.ok()) {
-                       responder.Send(WithRetryAfter(Error(503, admitted.message()), kRetryAfter));
-                     } else {
-                       responder.Send(endpoint(*api, req, cancelled));
-                     }
-                   }));
-             });
+void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<const Api>& api,
+                 Endpoint endpoint) {
+  AddExecutorEndpoint(router, std::move(pattern), api->options.executor,
+                      api->options.default_tenant,
+                      [api, endpoint](const ApiRequest& req, const std::atomic<bool>& cancelled) {
+                        return endpoint(*api, req, cancelled);
+                      });
 }
 
 }  // namespace
@@ -476,17 +355,15 @@ void RegisterLokiQueryApi(Router& router, LokiQueryApiOptions options) {
   auto api = std::make_shared<Api>();
   api->engine = logql::Engine(options.engine);
   api->options = std::move(options);
-  constexpr auto kGet = HttpMethod::kGet;
-  constexpr auto kPost = HttpMethod::kPost;
-  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/query", api, Query);
-  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/query_range", api, QueryRange);
+  AddEndpoint(router, "/loki/api/v1/query", api, Query);
+  AddEndpoint(router, "/loki/api/v1/query_range", api, QueryRange);
   for (std::string prefix : {"/loki/api/v1", "/api/prom"}) {
-    AddEndpoint(router, {kGet, kPost}, prefix + "/labels", api, Labels);
-    AddEndpoint(router, {kGet, kPost}, prefix + "/label", api, Labels);
-    AddEndpoint(router, {kGet, kPost}, prefix + "/label/{name}/values", api, LabelValues);
-    AddEndpoint(router, {kGet, kPost}, prefix + "/series", api, Series);
+    AddEndpoint(router, prefix + "/labels", api, Labels);
+    AddEndpoint(router, prefix + "/label", api, Labels);
+    AddEndpoint(router, prefix + "/label/{name}/values", api, LabelValues);
+    AddEndpoint(router, prefix + "/series", api, Series);
   }
-  AddEndpoint(router, {kGet, kPost}, "/loki/api/v1/format_query", api, FormatQuery);
+  AddEndpoint(router, "/loki/api/v1/format_query", api, FormatQuery);
 }
 
 }  // namespace sluice::daemon
