@@ -26,7 +26,8 @@ struct TemplateInput {
   int64_t timestamp_ns = 0;  // __timestamp__
   // Optional: calls `fn` for every label of the entry, sorted by name. Only templates that use
   // the whole map need it (`{{ . }}`, `{{ range $k, $v := . }}`, `len .`); without it they fail
-  // at execution (and `{{ if . }}` counts the map as non-empty).
+  // at execution (and `{{ if . }}` counts the map as non-empty). The views passed to the callback
+  // must stay valid until Execute returns.
   std::function<void(const std::function<void(std::string_view name, std::string_view value)>&)>
       for_each_label;
 };

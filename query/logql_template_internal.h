@@ -132,7 +132,7 @@ struct GoTime {
   void SetZone(std::string_view name, int32_t off) {
     offset = off;
     zone_len = static_cast<uint8_t>(std::min<size_t>(name.size(), zone.size()));
-    std::memcpy(zone.data(), name.data(), zone_len);
+    if (zone_len > 0) std::memcpy(zone.data(), name.data(), zone_len);  // name.data() may be null
   }
   bool operator==(const GoTime& o) const {
     return sec == o.sec && nsec == o.nsec && offset == o.offset && ZoneName() == o.ZoneName();

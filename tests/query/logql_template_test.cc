@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,10 +32,11 @@ TemplateInput InputOf(const Entry& e, bool with_list = true) {
     return std::nullopt;
   };
   if (with_list) {
-    in.for_each_label = [&e](const auto& fn) {
-      Labels sorted = e.labels;
-      std::sort(sorted.begin(), sorted.end());
-      for (const auto& [k, v] : sorted) fn(k, v);
+    // The views handed to fn must outlive Execute (the engine may keep them): sort once, here.
+    auto sorted = std::make_shared<Labels>(e.labels);
+    std::sort(sorted->begin(), sorted->end());
+    in.for_each_label = [sorted](const auto& fn) {
+      for (const auto& [k, v] : *sorted) fn(k, v);
     };
   }
   in.line = e.line;
