@@ -9,6 +9,7 @@
 #include <map>
 #include <span>
 #include <thread>
+#include <tuple>
 
 #include "query/logql_eval.h"
 #include "query/logql_pipeline.h"
@@ -65,9 +66,26 @@ struct Candidate {
   Labels parsed;    // categorize_labels only
 };
 
+// An entry that passed the pipeline, named by its stream (index into the query's streams), its
+// time and its rank among the passing entries of that stream at that time (in scan order).
+struct PassedEntry {
+  int64_t ts = 0;
+  uint32_t stream = 0;
+  uint32_t dup = 0;
+  bool operator==(const PassedEntry&) const = default;
+  // By stream, then time and rank: each stream's chosen entries are one sorted run.
+  bool operator<(const PassedEntry& o) const {
+    return std::tie(stream, ts, dup) < std::tie(o.stream, o.ts, o.dup);
+  }
+};
+
 // One worker's share of a log query: the streams it scans and the best `limit` entries it saw.
+// With `interval`, the query takes two passes: kRecord notes every passing entry (no line), and
+// kSelect then keeps the lines of the entries the thinning chose.
 class LogScanner {
  public:
+  enum class Mode { kTopK, kRecord, kSelect };
+
   LogScanner(const Pipeline& pipeline, const QueryParams& params)
       : pipeline_(pipeline),
         params_(params),
@@ -76,19 +94,59 @@ class LogScanner {
         worse_{backward_},
         run_(pipeline) {}
 
-  Status Scan(LogReader& reader, std::span<const storage::StreamInfo> streams) {
+  // Scans `streams`, whose indexes in the query's stream list are `first_index`,
+  // `first_index + stride`, ... (kRecord and kSelect name entries by them).
+  Status Scan(LogReader& reader, std::span<const storage::StreamInfo> streams, uint32_t first_index,
+              uint32_t stride) {
     Status failed = Status::Ok();
-    for (const storage::StreamInfo& stream : streams) {
+    for (size_t i = 0; i < streams.size(); ++i) {
+      const storage::StreamInfo& stream = streams[i];
+      const uint32_t index = first_index + static_cast<uint32_t>(i) * stride;
       SLUICE_RETURN_IF_ERROR(interrupts_.Check("log query"));
+      int64_t start = params_.start_ns;
+      int64_t end = params_.end_ns;
+      std::span<const PassedEntry> wanted;
+      if (mode_ == Mode::kSelect) {
+        // The chosen entries of this stream, in scan order; only their span is read.
+        auto lo = std::lower_bound(selected_.begin(), selected_.end(), index,
+                                   [](const PassedEntry& e, uint32_t s) { return e.stream < s; });
+        auto hi = std::upper_bound(lo, selected_.end(), index,
+                                   [](uint32_t s, const PassedEntry& e) { return s < e.stream; });
+        if (lo == hi) continue;
+        wanted = std::span<const PassedEntry>(&*lo, static_cast<size_t>(hi - lo));
+        auto [min_it, max_it] = std::minmax_element(
+            wanted.begin(), wanted.end(),
+            [](const PassedEntry& a, const PassedEntry& b) { return a.ts < b.ts; });
+        start = min_it->ts;
+        end = max_it->ts + 1;
+      }
+      int64_t last_ts = 0;
+      uint32_t dup = 0;
+      bool any = false;
       Status scanned =
-          reader.Scan(stream, params_.start_ns, params_.end_ns, params_.direction,
+          reader.Scan(stream, start, end, params_.direction,
                       [&](int64_t ts, std::string_view line, std::string_view metadata) {
                         ++stats_.lines_processed;
                         stats_.bytes_processed += line.size();
                         // Entries come in the requested direction: once one cannot beat the worst
                         // kept, none after it in this stream can.
-                        if (Full() && !Beats(ts)) return false;
-                        Visit(stream, ts, line, metadata);
+                        if (mode_ == Mode::kTopK && Full() && !Beats(ts)) return false;
+                        Candidate c;
+                        if (Passes(stream, ts, line, metadata, mode_ != Mode::kRecord, &c)) {
+                          dup = any && ts == last_ts ? dup + 1 : 0;
+                          last_ts = ts;
+                          any = true;
+                          const PassedEntry passed{ts, index, dup};
+                          if (mode_ == Mode::kRecord) {
+                            recorded_.push_back(passed);
+                          } else if (mode_ == Mode::kSelect) {
+                            if (std::binary_search(wanted.begin(), wanted.end(), passed)) {
+                              heap_.push_back(std::move(c));
+                            }
+                          } else {
+                            Keep(std::move(c));
+                          }
+                        }
                         failed = interrupts_.MaybeCheck("log query");
                         return failed.ok();
                       });
@@ -97,6 +155,11 @@ class LogScanner {
     }
     return Status::Ok();
   }
+
+  void set_mode(Mode mode) { mode_ = mode; }
+  // kSelect: the chosen entries of every stream, sorted.
+  void set_selected(std::span<const PassedEntry> selected) { selected_ = selected; }
+  std::vector<PassedEntry>& recorded() { return recorded_; }
 
   // The heap's front is the kept entry farthest from the start of the direction (the oldest
   // for backward), the one a better entry evicts.
@@ -121,29 +184,35 @@ class LogScanner {
     return backward_ ? ts > worst.ts : ts < worst.ts;
   }
 
-  void Visit(const storage::StreamInfo& stream, int64_t ts, std::string_view line,
-             std::string_view metadata) {
-    Candidate c;
-    c.ts = ts;
-    c.seq = seq_++;
+  // Runs the pipeline over one entry; when it passes and `fill`, *c holds its line and labels.
+  bool Passes(const storage::StreamInfo& stream, int64_t ts, std::string_view line,
+              std::string_view metadata, bool fill, Candidate* c) {
+    c->ts = ts;
+    c->seq = seq_++;
     if (pipeline_.LineFiltersOnly() && metadata.empty()) {
-      if (!pipeline_.Matches(line)) return;
-      c.line.assign(line);
-      c.stream = stream.labels;
+      if (!pipeline_.Matches(line)) return false;
+      if (!fill) return true;
+      c->line.assign(line);
+      c->stream = stream.labels;
     } else {
       builder_.Reset(stream.labels);
       if (!metadata.empty() && storage::DecodeMetadata(metadata, &metadata_pairs_)) {
         for (const auto& [name, v] : metadata_pairs_) builder_.AddStructuredMetadata(name, v);
       }
       std::string_view out;
-      if (!run_.Process(ts, line, builder_, &out)) return;
-      c.line.assign(out);
+      if (!run_.Process(ts, line, builder_, &out)) return false;
+      if (!fill) return true;
+      c->line.assign(out);
       if (params_.categorize_labels) {
-        builder_.MaterializeCategorized(&c.stream, &c.metadata, &c.parsed);
+        builder_.MaterializeCategorized(&c->stream, &c->metadata, &c->parsed);
       } else {
-        builder_.Materialize(&c.stream);
+        builder_.Materialize(&c->stream);
       }
     }
+    return true;
+  }
+
+  void Keep(Candidate c) {
     if (Full()) {
       std::pop_heap(heap_.begin(), heap_.end(), worse_);
       heap_.pop_back();
@@ -159,7 +228,10 @@ class LogScanner {
   const Worse worse_;
   PipelineRun run_;
   LabelsBuilder builder_;
-  std::vector<Candidate> heap_;  // a heap under worse_: front() is the worst kept
+  std::vector<Candidate> heap_;  // kTopK: a heap under worse_, front() the worst kept
+  Mode mode_ = Mode::kTopK;
+  std::vector<PassedEntry> recorded_;      // kRecord
+  std::span<const PassedEntry> selected_;  // kSelect
   uint64_t seq_ = 0;
   QueryStats stats_;
   std::vector<std::pair<std::string_view, std::string_view>> metadata_pairs_;
@@ -188,8 +260,47 @@ Result<std::vector<Stream>> RunLogQuery(const LogSelector& selector, const Query
     scanners.push_back(std::make_unique<LogScanner>(*pipeline, params));
     scanners.back()->set_seq_base(static_cast<uint64_t>(w) << 48);
   }
-  SLUICE_RETURN_IF_ERROR(
-      RunParallel(workers, [&](size_t w) { return scanners[w]->Scan(reader, shares[w]); }));
+  auto scan_all = [&] {
+    return RunParallel(workers, [&](size_t w) {
+      return scanners[w]->Scan(reader, shares[w], static_cast<uint32_t>(w),
+                               static_cast<uint32_t>(workers));
+    });
+  };
+  std::vector<PassedEntry> selected;
+  if (params.interval_ns > 0) {
+    // Loki's readStreams: across all streams in the direction's order, an entry is returned when
+    // it is at least `interval` past the last one returned. That needs every passing entry in
+    // order, so a first pass notes them (16 bytes each) and a second reads the chosen ones.
+    for (auto& scanner : scanners) scanner->set_mode(LogScanner::Mode::kRecord);
+    SLUICE_RETURN_IF_ERROR(scan_all());
+    std::vector<PassedEntry> passed;
+    for (auto& scanner : scanners) {
+      std::move(scanner->recorded().begin(), scanner->recorded().end(), std::back_inserter(passed));
+      scanner->recorded().clear();
+      scanner->recorded().shrink_to_fit();
+    }
+    const bool backward = params.direction == Direction::kBackward;
+    std::sort(passed.begin(), passed.end(), [&](const PassedEntry& a, const PassedEntry& b) {
+      if (a.ts != b.ts) return backward ? a.ts > b.ts : a.ts < b.ts;
+      return std::tie(a.stream, a.dup) < std::tie(b.stream, b.dup);
+    });
+    for (const PassedEntry& e : passed) {
+      if (selected.size() >= params.limit) break;
+      if (!selected.empty()) {
+        const int64_t last = selected.back().ts;
+        if (backward ? e.ts > last - params.interval_ns : e.ts < last + params.interval_ns) {
+          continue;
+        }
+      }
+      selected.push_back(e);
+    }
+    std::sort(selected.begin(), selected.end());
+    for (auto& scanner : scanners) {
+      scanner->set_mode(LogScanner::Mode::kSelect);
+      scanner->set_selected(selected);
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(scan_all());
 
   std::vector<Candidate> kept;
   for (auto& scanner : scanners) {

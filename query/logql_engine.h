@@ -66,6 +66,9 @@ struct QueryParams {
   int64_t step_ns = 0;  // metric range queries; 0 for an instant query (at start_ns == end_ns)
   storage::Direction direction = storage::Direction::kBackward;
   size_t limit = 100;  // log queries: entries across all streams
+  // Log queries: return an entry only when it is at least this far (in the direction) from the
+  // last one returned, across all streams (Loki's `interval`); 0 returns every entry.
+  int64_t interval_ns = 0;
   // Stream labels hold only the stream's (indexed) labels; entries carry their structured
   // metadata and parsed labels apart (X-Loki-Response-Encoding-Flags: categorize-labels).
   bool categorize_labels = false;

@@ -248,10 +248,11 @@ HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic
   params.end_ns = range->end;
   params.limit = *limit;
   params.direction = *direction;
-  if (logql::IsLogQuery(**expr) && !req.params.Get("interval").empty()) {
-    // Thinning entries across streams needs them merged in time order before the limit; the
-    // engine keeps only the best `limit` per stream. Refused rather than ignored.
-    return Error(400, "the interval parameter of log queries is not supported by Sluice");
+  if (std::string_view text = req.params.Get("interval");
+      logql::IsLogQuery(**expr) && !text.empty()) {
+    Result<int64_t> interval = DurationParam("interval", text);
+    if (!interval.ok()) return ErrorFromStatus(interval.status());
+    params.interval_ns = std::max<int64_t>(0, *interval);
   }
   if (!logql::IsLogQuery(**expr)) {
     int64_t step = 0;
