@@ -134,20 +134,27 @@ Status SeriesLimitError(size_t limit) {
       limit));
 }
 
+// A stream, or a time slice of one: the unit of work of a range aggregation's workers.
+struct ScanUnit {
+  const storage::StreamInfo* stream = nullptr;
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
 // The series one worker builds from its share of the streams.
 class RangeWorker {
  public:
   explicit RangeWorker(const RangeContext& ctx, const QueryParams& params)
       : ctx_(ctx), interrupts_(params), run_(ctx.pipeline) {}
 
-  Status Scan(LogReader& reader, std::span<const storage::StreamInfo> streams, int64_t scan_start,
-              int64_t scan_end) {
+  Status Scan(LogReader& reader, std::span<const ScanUnit> units) {
     Status failed = Status::Ok();
-    for (const storage::StreamInfo& stream : streams) {
+    for (const ScanUnit& unit : units) {
+      const storage::StreamInfo& stream = *unit.stream;
       SLUICE_RETURN_IF_ERROR(interrupts_.Check("range aggregation"));
       stream_series_ = kNone;
       Status scanned =
-          reader.Scan(stream, scan_start, scan_end, storage::Direction::kForward,
+          reader.Scan(stream, unit.start, unit.end, storage::Direction::kForward,
                       [&](int64_t ts, std::string_view line, std::string_view metadata) {
                         ++stats_.lines_processed;
                         stats_.bytes_processed += line.size();
@@ -479,13 +486,31 @@ Result<promql::Matrix> EvalRangeAggregation(const RangeAggregation& agg, const S
   }
   stats->streams_selected += streams.size();
 
-  const size_t workers = WorkerCount(options, std::max<size_t>(1, streams.size()));
-  std::vector<std::vector<storage::StreamInfo>> shares(workers);
-  for (size_t i = 0; i < streams.size(); ++i) shares[i % workers].push_back(std::move(streams[i]));
+  // Fewer streams than threads: each stream's span is cut into equal time slices, so that one
+  // busy stream still uses every core (sums and samples merge the same whatever the cut).
+  const size_t threads = WorkerCount(options, std::numeric_limits<size_t>::max());
+  const size_t slices = streams.empty() ? 1 : (threads + streams.size() - 1) / streams.size();
+  std::vector<ScanUnit> units;
+  for (const storage::StreamInfo& stream : streams) {
+    const int64_t from = std::max(scan_start, stream.min_ts);
+    const int64_t to = std::min(scan_end, stream.max_ts + 1);
+    const int64_t width =
+        to > from ? (to - from + static_cast<int64_t>(slices) - 1) / static_cast<int64_t>(slices)
+                  : 0;
+    if (width == 0 || slices == 1) {
+      units.push_back({&stream, scan_start, scan_end});
+      continue;
+    }
+    for (int64_t t = from; t < to; t += width)
+      units.push_back({&stream, t, std::min(to, t + width)});
+  }
+  const size_t workers = std::max<size_t>(1, std::min(threads, units.size()));
+  std::vector<std::vector<ScanUnit>> shares(workers);
+  for (size_t i = 0; i < units.size(); ++i) shares[i % workers].push_back(units[i]);
   std::vector<std::unique_ptr<RangeWorker>> parts;
   for (size_t w = 0; w < workers; ++w) parts.push_back(std::make_unique<RangeWorker>(ctx, params));
-  SLUICE_RETURN_IF_ERROR(RunParallel(
-      workers, [&](size_t w) { return parts[w]->Scan(reader, shares[w], scan_start, scan_end); }));
+  SLUICE_RETURN_IF_ERROR(
+      RunParallel(workers, [&](size_t w) { return parts[w]->Scan(reader, shares[w]); }));
   for (size_t w = 1; w < workers; ++w) SLUICE_RETURN_IF_ERROR(parts[0]->Merge(*parts[w]));
   stats->lines_processed += parts[0]->stats().lines_processed;
   stats->bytes_processed += parts[0]->stats().bytes_processed;

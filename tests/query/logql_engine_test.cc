@@ -667,3 +667,49 @@ TEST_F(LogqlEngineTest, SumIsPushedIntoTheRangeAggregation) {
 
 }  // namespace
 }  // namespace sluice::query::logql
+
+namespace sluice::query::logql {
+namespace {
+
+TEST_F(LogqlEngineTest, OneStreamCutIntoTimeSlicesGivesTheSameAnswers) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 3000; ++i) {
+    int64_t ts = kT0 + static_cast<int64_t>(rng() % 600'000) * 1'000'000;
+    reader_.Add(L({{"app", "one"}}), ts,
+                "level=info took=" + std::to_string(rng() % 1000) + "ms n=" + std::to_string(i));
+  }
+  Engine serial(EngineOptions{.parallelism = 1});
+  Engine sliced(EngineOptions{.parallelism = 4});
+  const QueryParams range = MetricRange(kT0, kT0 + 600 * kSecond, 30 * kSecond);
+  for (const char* q : {
+           R"(count_over_time({app="one"}[1m]))",
+           R"(sum(bytes_rate({app="one"} |= "took=1" [2m])))",
+           R"(avg_over_time({app="one"} | logfmt | unwrap duration(took) [1m]) by (app))",
+           R"(quantile_over_time(0.9, {app="one"} | logfmt | unwrap duration(took) [5m]) by (app))",
+           R"(first_over_time({app="one"} | logfmt | unwrap duration(took) [1m]) by (app))",
+           R"(last_over_time({app="one"} | logfmt | unwrap duration(took) [1m]) by (app))",
+           R"(stddev_over_time({app="one"} | logfmt | unwrap duration(took) [3m]) by (level))",
+           R"(sum(rate_counter({app="one"} | logfmt | unwrap n [1m])))",
+       }) {
+    Result<ExprPtr> expr = ParseExpr(q);
+    ASSERT_TRUE(expr.ok()) << q << ": " << expr.status().message();
+    Result<QueryResult> a = serial.Execute(**expr, range, reader_);
+    Result<QueryResult> b = sliced.Execute(**expr, range, reader_);
+    ASSERT_TRUE(a.ok() && b.ok()) << q;
+    ASSERT_EQ(a->metric.matrix.size(), b->metric.matrix.size()) << q;
+    for (size_t i = 0; i < a->metric.matrix.size(); ++i) {
+      const auto& x = a->metric.matrix[i];
+      const auto& y = b->metric.matrix[i];
+      EXPECT_EQ(x.labels, y.labels) << q;
+      ASSERT_EQ(x.points.size(), y.points.size()) << q;
+      for (size_t k = 0; k < x.points.size(); ++k) {
+        EXPECT_EQ(x.points[k].t, y.points[k].t) << q;
+        EXPECT_NEAR(x.points[k].v, y.points[k].v, 1e-9 * std::max(1.0, std::abs(x.points[k].v)))
+            << q;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice::query::logql
