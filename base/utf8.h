@@ -1,10 +1,11 @@
 // UTF-8 validation, shared by everything that must not pass invalid text on (JSON answers,
-// label values).
+// label values), and encoding of code points.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace sluice {
@@ -52,6 +53,27 @@ inline bool IsValidUtf8(std::string_view s) {
     i += n;
   }
   return true;
+}
+
+// Go's utf8.AppendRune: the UTF-8 bytes of code point `r`; a surrogate or a value past U+10FFFF
+// (which UTF-8 cannot carry) becomes U+FFFD.
+inline void AppendUtf8(std::string* out, uint32_t r) {
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
+  if (r < 0x80) {
+    out->push_back(static_cast<char>(r));
+  } else if (r < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  } else if (r < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
+  }
 }
 
 }  // namespace sluice

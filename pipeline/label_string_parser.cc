@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
+
 namespace sluice::pipeline {
 namespace {
 
@@ -14,24 +16,6 @@ int Hex(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 class Parser {
@@ -70,8 +54,8 @@ class Parser {
         return Error(fmt::format("unexpected character inside braces: '{}'", s_[pos_]));
       }
       SkipSpace();
-      if (pos_ < s_.size() && (s_[pos_] == '!' || (s_[pos_] == '=' && pos_ + 1 < s_.size() &&
-                                                   s_[pos_ + 1] == '~'))) {
+      if (pos_ < s_.size() &&
+          (s_[pos_] == '!' || (s_[pos_] == '=' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '~'))) {
         return Error("only = is allowed in a stream's labels");
       }
       if (!Expect('=')) return Error("unexpected character in label set, expected \"=\"");
@@ -143,17 +127,34 @@ Result<std::string> UnquoteGoString(std::string_view s, size_t* pos) {
     if (++i >= s.size()) return Status::InvalidArgument("unterminated quoted string");
     char e = s[i++];
     switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case '\\': out.push_back('\\'); break;
+      case 'a':
+        out.push_back('\a');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
       case '"':
       case '\'':
-        if (e != quote) return Status::InvalidArgument(fmt::format("unknown escape sequence \\{}", e));
+        if (e != quote)
+          return Status::InvalidArgument(fmt::format("unknown escape sequence \\{}", e));
         out.push_back(e);
         break;
       case 'x':

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "query/logql_label_parsers.h"  // AppendGoQuote
+#include "query/promql_lexer.h"  // GoQuote: strconv.Quote
 
 namespace sluice::query::logql {
 namespace {
@@ -52,9 +52,8 @@ bool ParseIp(std::string_view text, IpAddress* out) {
 
 Result<IpMatcher> IpMatcher::Parse(std::string_view pattern) {
   auto invalid = [&] {
-    std::string quoted;
-    AppendGoQuote(pattern, &quoted);
-    return Status::InvalidArgument(fmt::format("ip: invalid pattern: {}", quoted));
+    return Status::InvalidArgument(
+        fmt::format("ip: invalid pattern: {}", promql::GoQuote(pattern)));
   };
   IpMatcher m;
   if (ParseIp(pattern, &m.first_)) return m;

@@ -16,8 +16,10 @@
 #include <utility>
 
 #include "base/utf8.h"
+#include "query/go_duration.h"
 #include "query/go_numbers.h"
 #include "query/logql_line_filter.h"
+#include "query/promql_lexer.h"  // GoQuote: strconv.Quote
 #include "storage/labels.h"
 
 namespace sluice::query::logql {
@@ -84,47 +86,7 @@ void AppendMappedRunes(std::string_view key, std::string* out) {
   }
 }
 
-void AppendRune(uint32_t r, std::string* out) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
-constexpr char kHex[] = "0123456789abcdef";
-
-void AppendHexByte(unsigned char c, std::string* out) {
-  out->append("\\x");
-  out->push_back(kHex[c >> 4]);
-  out->push_back(kHex[c & 0xF]);
-}
-
-// The time package's own quote(): non-ASCII and control bytes as \x escapes.
-void AppendTimeQuote(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c < ' ') {
-      AppendHexByte(c, out);
-    } else {
-      if (c == '"' || c == '\\') out->push_back('\\');
-      out->push_back(ch);
-    }
-  }
-  out->push_back('"');
-}
 
 }  // namespace
 
@@ -166,61 +128,6 @@ bool HasRuneError(std::string_view s) {
 
 // ---- Go conversions -------------------------------------------------------------------------
 
-void AppendGoQuote(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = Utf8SequenceLength(s, i);
-      if (n == 0) {
-        AppendHexByte(c, out);
-        ++i;
-      } else {
-        out->append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\v':
-        out->append("\\v");
-        break;
-      default:
-        if (c < ' ' || c == 0x7F) {
-          AppendHexByte(c, out);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 bool ParseGoFloat(std::string_view s, double* value, std::string* error) {
   if (std::optional<double> v = GoParseFloat(s)) {
     *value = *v;
@@ -236,115 +143,18 @@ bool ParseGoFloat(std::string_view s, double* value, std::string* error) {
     range = end == text.c_str() + text.size() && std::isinf(v) && errno == ERANGE;
   }
   error->assign("strconv.ParseFloat: parsing ");
-  AppendGoQuote(s, error);
+  error->append(promql::GoQuote(s));
   error->append(range ? ": value out of range" : ": invalid syntax");
   return false;
 }
 
-namespace {
-
-bool DurationError(std::string_view prefix, std::string_view orig, std::string* error) {
-  error->assign(prefix);
-  AppendTimeQuote(orig, error);
-  return false;
-}
-
-}  // namespace
-
 bool ParseGoDuration(std::string_view s, int64_t* nanoseconds, std::string* error) {
-  constexpr uint64_t kMax = uint64_t{1} << 63;
-  const std::string_view orig = s;
-  uint64_t d = 0;
-  bool negative = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
+  Result<int64_t> d = query::ParseGoDuration(s);
+  if (!d.ok()) {
+    *error = d.status().message();
+    return false;
   }
-  if (s == "0") {
-    *nanoseconds = 0;
-    return true;
-  }
-  if (s.empty()) return DurationError("time: invalid duration ", orig, error);
-  while (!s.empty()) {
-    if (!(s[0] == '.' || IsDigit(s[0])))
-      return DurationError("time: invalid duration ", orig, error);
-    // Integer part.
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && IsDigit(s[i]); ++i) {
-      if (v > kMax / 10) return DurationError("time: invalid duration ", orig, error);
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kMax) return DurationError("time: invalid duration ", orig, error);
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    // Fraction.
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      bool overflow = false;
-      size_t j = 0;
-      for (; j < s.size() && IsDigit(s[j]); ++j) {
-        if (overflow) continue;
-        if (f > (kMax - 1) / 10) {
-          overflow = true;
-          continue;
-        }
-        uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        if (y > kMax) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return DurationError("time: invalid duration ", orig, error);
-    // Unit.
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !IsDigit(s[u])) ++u;
-    if (u == 0) return DurationError("time: missing unit in duration ", orig, error);
-    std::string_view unit_text = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit = 0;
-    if (unit_text == "ns") {
-      unit = 1;
-    } else if (unit_text == "us" || unit_text == "\xC2\xB5s" || unit_text == "\xCE\xBCs") {
-      unit = 1000;
-    } else if (unit_text == "ms") {
-      unit = 1000000;
-    } else if (unit_text == "s") {
-      unit = 1000000000;
-    } else if (unit_text == "m") {
-      unit = 60 * uint64_t{1000000000};
-    } else if (unit_text == "h") {
-      unit = 3600 * uint64_t{1000000000};
-    } else {
-      error->assign("time: unknown unit ");
-      AppendTimeQuote(unit_text, error);
-      error->append(" in duration ");
-      AppendTimeQuote(orig, error);
-      return false;
-    }
-    if (v > kMax / unit) return DurationError("time: invalid duration ", orig, error);
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kMax) return DurationError("time: invalid duration ", orig, error);
-    }
-    d += v;
-    if (d > kMax) return DurationError("time: invalid duration ", orig, error);
-  }
-  if (negative) {
-    *nanoseconds = static_cast<int64_t>(0 - d);  // d <= 2^63: wraps to -d
-    return true;
-  }
-  if (d > kMax - 1) return DurationError("time: invalid duration ", orig, error);
-  *nanoseconds = static_cast<int64_t>(d);
+  *nanoseconds = *d;
   return true;
 }
 
@@ -605,13 +415,13 @@ bool UnquoteLogfmt(std::string_view quoted, std::string* out) {
             int32_t rr1 = ReadU4(s, r);
             if (rr < 0xDC00 && rr1 >= 0xDC00 && rr1 < 0xE000) {
               r += 6;
-              AppendRune(static_cast<uint32_t>(0x10000 + ((rr - 0xD800) << 10) + (rr1 - 0xDC00)),
-                         out);
+              AppendUtf8(out,
+                         static_cast<uint32_t>(0x10000 + ((rr - 0xD800) << 10) + (rr1 - 0xDC00)));
               break;
             }
             rr = 0xFFFD;
           }
-          AppendRune(static_cast<uint32_t>(rr), out);
+          AppendUtf8(out, static_cast<uint32_t>(rr));
           break;
         }
         default:

@@ -48,14 +48,11 @@ bool HasRuneError(std::string_view s);
 
 // ---- Go conversions with Go's error texts ---------------------------------------------------
 
-// strconv.Quote for the common cases: what Go's error messages put around the input.
-void AppendGoQuote(std::string_view s, std::string* out);
-
 // strconv.ParseFloat(s, 64). On failure *error is Go's message
 // (`strconv.ParseFloat: parsing "x": invalid syntax`).
 bool ParseGoFloat(std::string_view s, double* value, std::string* error);
-// time.ParseDuration, in nanoseconds (`time: invalid duration "x"`, `time: missing unit in
-// duration "10"`, `time: unknown unit "x" in duration "1x"`).
+// time.ParseDuration (go_duration.h's ParseGoDuration) in the form of its neighbours here: the
+// nanoseconds, or false with Go's message (`time: unknown unit "x" in duration "1x"`).
 bool ParseGoDuration(std::string_view s, int64_t* nanoseconds, std::string* error);
 // go-humanize's ParseBytes (`1KB` = 1000, `1KiB` = 1024, `5 MB`, `1,000`), with its messages
 // (`unhandled size name: x`, `too large: x`, or strconv's).

@@ -7,7 +7,10 @@
 #include <span>
 #include <utility>
 
+#include "base/utf8.h"
+#include "query/go_duration.h"
 #include "query/go_numbers.h"
+#include "query/promql_lexer.h"  // GoQuote: strconv.Quote
 
 namespace sluice::query::logql {
 namespace {
@@ -22,187 +25,11 @@ bool IsScannerSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == 
 bool IsUnicodeSpace(char c) { return IsScannerSpace(c) || c == '\v' || c == '\f'; }
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// The length of the valid UTF-8 sequence at `pos`, or 0 when the bytes there are not one.
-size_t Utf8Length(std::string_view s, size_t pos) {
-  auto b = static_cast<unsigned char>(s[pos]);
-  if (b < 0x80) return 1;
-  size_t len = 0;
-  uint32_t min = 0;
-  uint32_t r = 0;
-  if ((b & 0xE0) == 0xC0) {
-    len = 2;
-    r = b & 0x1F;
-    min = 0x80;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3;
-    r = b & 0x0F;
-    min = 0x800;
-  } else if ((b & 0xF8) == 0xF0) {
-    len = 4;
-    r = b & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (pos + len > s.size()) return 0;
-  for (size_t i = 1; i < len; ++i) {
-    auto c = static_cast<unsigned char>(s[pos + i]);
-    if ((c & 0xC0) != 0x80) return 0;
-    r = (r << 6) | (c & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 0;
-  return len;
-}
-
-void AppendUtf8(std::string* out, uint32_t r) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return 16;
-}
-
-// Go's time package quoting in its error messages.
-std::string TimeQuote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c < ' ') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += ch;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-// strconv.Quote for the ASCII text of duration errors (Prometheus' %q).
-std::string SimpleQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-// Go's time.ParseDuration.
-bool ParseGoDuration(std::string_view orig, int64_t* ns, std::string* error) {
-  constexpr uint64_t kLimit = uint64_t{1} << 63;
-  auto fail = [&](std::string message) {
-    *error = std::move(message);
-    return false;
-  };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") {
-    *ns = 0;
-    return true;
-  }
-  if (s.empty()) return fail("time: invalid duration " + TimeQuote(orig));
-  uint64_t d = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || IsDigit(s[0]))) return fail("time: invalid duration " + TimeQuote(orig));
-    // Leading integer.
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && IsDigit(s[i]); ++i) {
-      if (v > kLimit / 10) return fail("time: invalid duration " + TimeQuote(orig));
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kLimit) return fail("time: invalid duration " + TimeQuote(orig));
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    // Fraction.
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      bool overflow = false;
-      size_t j = 0;
-      for (; j < s.size() && IsDigit(s[j]); ++j) {
-        if (overflow) continue;
-        if (f > (kLimit - 1) / 10) {
-          overflow = true;
-          continue;
-        }
-        uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        if (y > kLimit) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return fail("time: invalid duration " + TimeQuote(orig));
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !IsDigit(s[u])) ++u;
-    if (u == 0) return fail("time: missing unit in duration " + TimeQuote(orig));
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit = 0;
-    if (unit_name == "ns") {
-      unit = 1;
-    } else if (unit_name == "us" || unit_name == "\xC2\xB5s" || unit_name == "\xCE\xBCs") {
-      unit = 1000;
-    } else if (unit_name == "ms") {
-      unit = 1000000;
-    } else if (unit_name == "s") {
-      unit = 1000000000;
-    } else if (unit_name == "m") {
-      unit = 60ULL * 1000000000;
-    } else if (unit_name == "h") {
-      unit = 3600ULL * 1000000000;
-    } else {
-      return fail("time: unknown unit " + TimeQuote(unit_name) + " in duration " + TimeQuote(orig));
-    }
-    if (v > kLimit / unit) return fail("time: invalid duration " + TimeQuote(orig));
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kLimit) return fail("time: invalid duration " + TimeQuote(orig));
-    }
-    d += v;
-    if (d > kLimit) return fail("time: invalid duration " + TimeQuote(orig));
-  }
-  if (neg) {
-    *ns = d == kLimit ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(d);
-    return true;
-  }
-  if (d > kLimit - 1) return fail("time: invalid duration " + TimeQuote(orig));
-  *ns = static_cast<int64_t>(d);
-  return true;
 }
 
 struct Word {
@@ -499,7 +326,7 @@ bool ParsePrometheusDuration(std::string_view text, int64_t* ns, std::string* er
       {"ms", 7, kMs},
   }};
   auto invalid = [&]() {
-    *error = "not a valid duration string: " + SimpleQuote(text);
+    *error = "not a valid duration string: " + promql::GoQuote(text);
     return false;
   };
   std::string_view s = text;
@@ -527,7 +354,7 @@ bool ParsePrometheusDuration(std::string_view text, int64_t* ns, std::string* er
       if (candidate.name == name) unit = &candidate;
     }
     if (unit == nullptr) {
-      *error = "unknown unit " + SimpleQuote(name) + " in duration " + SimpleQuote(text);
+      *error = "unknown unit " + promql::GoQuote(name) + " in duration " + promql::GoQuote(text);
       return false;
     }
     if (unit->order <= last) return invalid();
@@ -549,7 +376,13 @@ bool ParsePrometheusDuration(std::string_view text, int64_t* ns, std::string* er
 bool ParseLokiDuration(std::string_view text, int64_t* ns, std::string* error) {
   std::string prometheus_error;
   if (ParsePrometheusDuration(text, ns, &prometheus_error)) return true;
-  return ParseGoDuration(text, ns, error);
+  Result<int64_t> go = query::ParseGoDuration(text);
+  if (!go.ok()) {
+    *error = go.status().message();
+    return false;
+  }
+  *ns = *go;
+  return true;
 }
 
 bool ParseHumanBytes(std::string_view s, uint64_t* bytes) {
@@ -661,7 +494,7 @@ bool Lexer::SkipSpaceAndComments(Token* error) {
           *error = Error(start, "invalid character NUL", c == '#');
           return false;
         }
-        size_t len = Utf8Length(input_, pos_);
+        size_t len = Utf8SequenceLength(input_, pos_);
         if (len == 0) {
           *error = Error(start, "invalid UTF-8 encoding", c == '#');
           return false;
@@ -865,7 +698,7 @@ Token Lexer::LexString(size_t start) {
     if (c == '"') break;
     if (c == '\0') return Error(start, "invalid character NUL");
     if (c != '\\') {
-      size_t len = Utf8Length(input_, i);
+      size_t len = Utf8SequenceLength(input_, i);
       if (len == 0) return Error(start, "invalid UTF-8 encoding");
       value.append(input_.substr(i, len));
       i += len;
@@ -952,7 +785,7 @@ Token Lexer::LexRawString(size_t start) {
     char c = input_[i];
     if (c == '`') break;
     if (c == '\0') return Error(start, "invalid character NUL");
-    size_t len = Utf8Length(input_, i);
+    size_t len = Utf8SequenceLength(input_, i);
     if (len == 0) return Error(start, "invalid UTF-8 encoding");
     if (c != '\r') value.append(input_.substr(i, len));  // strutil.Unquote drops them
     i += len;
@@ -1005,7 +838,7 @@ Token Lexer::LexWord(size_t start) {
       continue;
     }
     if (static_cast<unsigned char>(c) < 0x80) break;
-    size_t len = Utf8Length(input_, i);
+    size_t len = Utf8SequenceLength(input_, i);
     if (len == 0) return Error(start, "invalid UTF-8 encoding");
     i += len;
   }

@@ -30,6 +30,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/utf8.h"
 #include "query/go_regexp_error.h"
 #include "query/logql_ip.h"
 
@@ -64,25 +65,6 @@ std::pair<char32_t, size_t> DecodeRune(std::string_view s) {
   }
   if (rune < min || rune > 0x10FFFF || (rune >= 0xD800 && rune <= 0xDFFF)) return {kRuneError, 1};
   return {rune, width};
-}
-
-void AppendRune(char32_t r, std::string* out) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
 }
 
 // ---- Substring search ------------------------------------------------------------------------
@@ -231,7 +213,7 @@ class RxParser {
 
   static Rx Char(char32_t rune, const RxFlags& flags) {
     Rx rx{.kind = Rx::Kind::kChar};
-    AppendRune(rune, &rx.text);
+    AppendUtf8(&rx.text, static_cast<uint32_t>(rune));
     rx.fold = flags.fold;
     return rx;
   }
@@ -915,7 +897,7 @@ Result<Pattern> Pattern::Build(std::string_view expression, bool line_filter) {
     if (tokens.empty() || tokens.back().capture) tokens.push_back({false, {}});
     // Runes are re-encoded, as Loki does: invalid UTF-8 becomes U+FFFD.
     auto [rune, width] = DecodeRune(expression.substr(i));
-    AppendRune(rune, &tokens.back().text);
+    AppendUtf8(&tokens.back().text, static_cast<uint32_t>(rune));
     i += width;
   }
   auto capture_text = [](const Token& t) { return "<" + t.text + ">"; };

@@ -357,28 +357,6 @@ bool Compare(CompareOp op, T a, T b) {
   return false;
 }
 
-std::string_view OpText(CompareOp op) {
-  switch (op) {
-    case CompareOp::kEqual:
-      return "=";
-    case CompareOp::kNotEqual:
-      return "!=";
-    case CompareOp::kRegexMatch:
-      return "=~";
-    case CompareOp::kRegexNoMatch:
-      return "!~";
-    case CompareOp::kGreater:
-      return ">";
-    case CompareOp::kGreaterEqual:
-      return ">=";
-    case CompareOp::kLess:
-      return "<";
-    case CompareOp::kLessEqual:
-      return "<=";
-  }
-  return "?";
-}
-
 Result<std::unique_ptr<FilterNode>> CompileFilter(const LabelFilterExpr& e) {
   auto node = std::make_unique<FilterNode>();
   node->kind = e.kind;
@@ -395,7 +373,7 @@ Result<std::unique_ptr<FilterNode>> CompileFilter(const LabelFilterExpr& e) {
   bool regex_op = c.op == CompareOp::kRegexMatch || c.op == CompareOp::kRegexNoMatch;
   if (c.kind != LiteralKind::kString && regex_op) {
     return Status::InvalidArgument(
-        fmt::format("invalid operator {} for a {} comparison of '{}'", OpText(c.op),
+        fmt::format("invalid operator {} for a {} comparison of '{}'", CompareOpString(c.op),
                     c.kind == LiteralKind::kIp ? "ip" : "numeric", c.label));
   }
   std::string error;
@@ -416,8 +394,9 @@ Result<std::unique_ptr<FilterNode>> CompileFilter(const LabelFilterExpr& e) {
           op = storage::MatchOp::kRegexNoMatch;
           break;
         default:
-          return Status::InvalidArgument(fmt::format(
-              "invalid operator {} for the string comparison of '{}'", OpText(c.op), c.label));
+          return Status::InvalidArgument(
+              fmt::format("invalid operator {} for the string comparison of '{}'",
+                          CompareOpString(c.op), c.label));
       }
       SLUICE_ASSIGN_OR_RETURN(storage::LabelMatcher m,
                               storage::LabelMatcher::Make(op, c.label, c.text));
@@ -474,6 +453,14 @@ struct LabelFormatStage {
     std::string source;              // a rename's source label
     std::unique_ptr<Template> tmpl;  // null for a rename
   };
+  // Move-only, said out loud: a vector of move-only items still declares a copy constructor,
+  // which clang instantiates (and fails on) when std::variant weighs its conversions.
+  LabelFormatStage() = default;
+  LabelFormatStage(LabelFormatStage&&) = default;
+  LabelFormatStage& operator=(LabelFormatStage&&) = default;
+  LabelFormatStage(const LabelFormatStage&) = delete;
+  LabelFormatStage& operator=(const LabelFormatStage&) = delete;
+
   std::vector<Item> items;
 };
 struct DropKeepStage {

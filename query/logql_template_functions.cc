@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "query/go_duration.h"
 #include "query/go_numbers.h"
 #include "query/logql_template_internal.h"
 #include "query/promql_go.h"
@@ -1165,9 +1166,8 @@ bool FnBytes(Exec& ex, const Value*, Args a, Value* out) {
 
 // time.ParseDuration(s).Seconds().
 bool FnDuration(Exec& ex, const Value*, Args a, Value* out) {
-  std::string err;
-  auto d = ParseGoDuration(a[0].s, &err);
-  if (!d) return ex.CallError(err);
+  Result<int64_t> d = query::ParseGoDuration(a[0].s);
+  if (!d.ok()) return ex.CallError(d.status().message());
   int64_t sec = *d / 1'000'000'000;
   int64_t nsec = *d % 1'000'000'000;
   *out = Value::Float(static_cast<double>(sec) + static_cast<double>(nsec) / 1e9);

@@ -1,5 +1,5 @@
 // Go's time package as the template functions use it: the calendar, Time.Format and
-// time.Parse's layouts, and time.ParseDuration.
+// time.Parse's layouts (time.ParseDuration is go_duration.h's).
 //
 // Go's Local zone is taken to be UTC (as in Loki's container images); named zones other than UTC
 // and Local are not known and fall back to UTC, as unknown names do in Go.
@@ -10,27 +10,6 @@
 #include "query/promql_go.h"
 
 namespace sluice::query::logql::template_internal {
-namespace {
-
-// time's quote(): non-ASCII and control bytes as \xNN.
-std::string TimeQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80 || u < ' ') {
-      out += "\\x";
-      out += kLowerHex[u >> 4];
-      out += kLowerHex[u & 0xF];
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-}  // namespace
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -758,96 +737,6 @@ std::optional<GoTime> ParseTime(std::string_view layout, std::string_view value)
     t.SetZone(zone_name, offset);  // Go keeps the instant read as UTC, only showing the offset
   }
   return t;
-}
-
-std::optional<int64_t> ParseGoDuration(std::string_view s, std::string* err) {
-  std::string_view orig = s;
-  auto invalid = [&] {
-    *err = "time: invalid duration " + TimeQuote(orig);
-    return std::nullopt;
-  };
-  uint64_t d = 0;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return invalid();
-  constexpr uint64_t kMax = uint64_t{1} << 63;
-  while (!s.empty()) {
-    uint64_t v = 0;
-    uint64_t f = 0;
-    double scale = 1;
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return invalid();
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (v > kMax / 10) return invalid();
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kMax) return invalid();
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && s[j] >= '0' && s[j] <= '9'; ++j) {
-        if (overflow) continue;
-        if (f > (kMax - 1) / 10) {
-          overflow = true;
-          continue;
-        }
-        uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        if (y > kMax) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return invalid();
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
-    if (u == 0) {
-      *err = "time: missing unit in duration " + TimeQuote(orig);
-      return std::nullopt;
-    }
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit = 0;
-    if (unit_name == "ns") {
-      unit = 1;
-    } else if (unit_name == "us" || unit_name == "\xC2\xB5s" || unit_name == "\xCE\xBCs") {
-      unit = 1000;
-    } else if (unit_name == "ms") {
-      unit = 1000000;
-    } else if (unit_name == "s") {
-      unit = 1000000000;
-    } else if (unit_name == "m") {
-      unit = 60000000000;
-    } else if (unit_name == "h") {
-      unit = 3600000000000;
-    } else {
-      *err = "time: unknown unit " + TimeQuote(unit_name) + " in duration " + TimeQuote(orig);
-      return std::nullopt;
-    }
-    if (v > kMax / unit) return invalid();
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kMax) return invalid();
-    }
-    d += v;
-    if (d > kMax) return invalid();
-  }
-  if (neg) return static_cast<int64_t>(0 - d);
-  if (d > kMax - 1) return invalid();
-  return static_cast<int64_t>(d);
 }
 
 GoTime NowUtc() {

@@ -8,7 +8,7 @@
 // The files, and what each defines of this header:
 //   logql_template_text.cc       text and Unicode helpers
 //   logql_template_values.cc     dynamically typed values; Go numbers (strconv, decimal)
-//   logql_template_gotime.cc     Go time: calendar, layouts, durations
+//   logql_template_gotime.cc     Go time: calendar, layouts
 //   logql_template_gofmt.cc      fmt's verbs: how values print
 //   logql_template_parse.cc      the lexer, the parse tree and the parser
 //   logql_template_exec.cc       the evaluator
@@ -293,8 +293,6 @@ void FormatTime(std::string* out, const GoTime& t, std::string_view layout);
 void AppendTimeString(std::string* out, const GoTime& t);
 // time.ParseInLocation(layout, value, UTC); nullopt where Go returns an error.
 std::optional<GoTime> ParseTime(std::string_view layout, std::string_view value);
-// time.ParseDuration, in nanoseconds; Go's error text in *err.
-std::optional<int64_t> ParseGoDuration(std::string_view s, std::string* err);
 // time.Now() in UTC.
 GoTime NowUtc();
 

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "base/utf8.h"
 #include "query/promql_ast.h"
 
 namespace sluice::query::promql {
@@ -18,7 +19,7 @@ namespace sluice::query::promql {
 inline constexpr int32_t kRuneError = 0xFFFD;
 // utf8.DecodeRuneInString: (0xFFFD, 1) for bytes that are not UTF-8. Precondition: pos < size.
 std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t pos);
-void AppendUtf8(std::string* out, uint32_t r);
+using sluice::AppendUtf8;  // base/utf8.h
 // unicode.IsPrint, as far as promql_printer.cc's tables know it.
 bool IsPrint(uint32_t r);
 // The value of a hexadecimal digit; 16 for anything else.

@@ -47,24 +47,6 @@ std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t pos) {
   return {r, n};
 }
 
-void AppendUtf8(std::string* out, uint32_t r) {
-  if (r < 0x80) {
-    *out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    *out += static_cast<char>(0xC0 | (r >> 6));
-    *out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    *out += static_cast<char>(0xE0 | (r >> 12));
-    *out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (r >> 18));
-    *out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
 // Go's unicode.IsPrint for the runes a query is likely to hold: controls, non-ASCII spaces, format
 // characters, private use and non-characters are not printable. Go also treats unassigned code
 // points as unprintable; only the unassigned planes are known here.

@@ -12,18 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "config/config_loader.h"
-#include "daemon/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/metrics_export.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::HttpRequestOnce;
 using testing::UrlEncode;
 
 // The contract's hour: S = 2026-01-01T00:00:00Z, E = S + 1h, in nanoseconds.
@@ -36,49 +32,16 @@ constexpr std::string_view kRfcHalf = "2026-01-01T00:30:00Z";
 const char* const kUuids[] = {"0d9f4a3e-8c4b-4b5e-9f0a-1c2d3e4f5a6b",
                               "1e8a5b4f-9d5c-4c6f-8a1b-2d3e4f5a6b7c",
                               "2f7b6c5a-ae6d-4d7a-9b2c-3e4f5a6b7c8d"};
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Headers;
+using Reply = testing::JsonReply;
 
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  simdjson::dom::parser parser;
-  simdjson::dom::element json;
-  bool is_json = false;
-};
-
-class LokiIndexApiTest : public ::testing::Test {
+class LokiIndexApiTest : public testing::DaemonTest {
  protected:
   void SetUp() override {
-    auto config = config::LoadConfigFromString("", "test.yaml");
-    ASSERT_TRUE(config.ok()) << config.status().message();
-    ConfigOverrides overrides;
-    overrides.http_listen = "127.0.0.1:0";
-    overrides.tcp_listen = "";
-    overrides.data_dir = dir_.Sub("data");
-    daemon_ = std::make_unique<Daemon>(std::move(config).value(), "", overrides);
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
-    port_ = daemon_->http_port();
+    ASSERT_NO_FATAL_FAILURE(Start());
     Seed();
   }
 
-  std::unique_ptr<Reply> Call(std::string_view method, const std::string& target,
-                              std::string_view body = {}, const Headers& headers = {}) {
-    auto r = std::make_unique<Reply>();
-    std::optional<testing::TestResponse> got =
-        HttpRequestOnce(port_, method, target, body, headers);
-    EXPECT_TRUE(got) << method << " " << target;
-    if (!got) return r;
-    r->status = got->status;
-    r->content_type = got->Header("content-type");
-    r->body = got->body;
-    r->is_json = !r->body.empty() && r->parser.parse(r->body).get(r->json) == simdjson::SUCCESS;
-    return r;
-  }
-  std::unique_ptr<Reply> Get(const std::string& target, const Headers& headers = {}) {
-    return Call("GET", target, {}, headers);
-  }
   // A 200 JSON answer.
   std::unique_ptr<Reply> GetJson(const std::string& target, const Headers& headers = {}) {
     auto r = Get(target, headers);
@@ -86,13 +49,6 @@ class LokiIndexApiTest : public ::testing::Test {
     EXPECT_THAT(r->content_type, HasSubstr("json"));
     EXPECT_TRUE(r->is_json) << r->body;
     return r;
-  }
-
-  void Push(const std::string& body, const Headers& extra = {}) {
-    Headers headers = {{"Content-Type", "application/json"}};
-    headers.insert(headers.end(), extra.begin(), extra.end());
-    auto r = Call("POST", "/loki/api/v1/push", body, headers);
-    ASSERT_EQ(r->status, 204) << r->body;
   }
 
   static std::string Quote(const std::string& s) {
@@ -136,9 +92,10 @@ class LokiIndexApiTest : public ::testing::Test {
       api += fmt::format(R"(,{{"stream":{{"job":"api","instance_id":"{}"}},"values":[{}]}})",
                          kUuids[k], values);
     }
-    Push(fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}},)"
-                     R"({{"stream":{{"job":"app","level":"error"}},"values":[{}]}}{}]}})",
-                     info, error, api));
+    PushLoki(
+        fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}},)"
+                    R"({{"stream":{{"job":"app","level":"error"}},"values":[{}]}}{}]}})",
+                    info, error, api));
 
     std::string other;
     for (int i = 0; i < 5; ++i) {
@@ -146,9 +103,10 @@ class LokiIndexApiTest : public ::testing::Test {
       other_bytes_ += line.size();
       other += fmt::format(R"({}["{}",{}])", i ? "," : "", kS + i * kMinute, Quote(line));
     }
-    Push(fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}}]}})",
-                     other),
-         {{"X-Scope-OrgID", "other"}});
+    PushLoki(
+        fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}}]}})",
+                    other),
+        {{"X-Scope-OrgID", "other"}});
   }
 
   static std::string Target(std::string_view path, const std::string& query,
@@ -207,15 +165,6 @@ class LokiIndexApiTest : public ::testing::Test {
     return out;
   }
 
-  static std::vector<std::string> Strings(simdjson::dom::element array) {
-    std::vector<std::string> out;
-    for (simdjson::dom::element v : array.get_array()) out.emplace_back(v.get_string().value());
-    return out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-  int port_ = 0;
   uint64_t info_bytes_ = 0, error_bytes_ = 0, api_bytes_ = 0, other_bytes_ = 0;
 };
 
@@ -262,9 +211,9 @@ TEST_F(LokiIndexApiTest, StatsCountStorageBlocksAsChunks) {
     info += fmt::format(R"({}["{}",{}])", i ? "," : "", kS + 40 * kMinute + i, Quote(line));
     error += fmt::format(R"({}["{}",{}])", i ? "," : "", kS + 40 * kMinute + i, Quote(line));
   }
-  Push(fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}},)"
-                   R"({{"stream":{{"job":"app","level":"error"}},"values":[{}]}}]}})",
-                   info, error));
+  PushLoki(fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}},)"
+                       R"({{"stream":{{"job":"app","level":"error"}},"values":[{}]}}]}})",
+                       info, error));
   r = GetJson(all);
   EXPECT_EQ(r->json["chunks"].get_uint64().value(), 4u) << "two blocks and two heads";
   EXPECT_EQ(r->json["entries"].get_uint64().value(), 128u);
@@ -519,17 +468,17 @@ TEST_F(LokiIndexApiTest, L21DetectedFieldValues) {
   EXPECT_EQ(r->json["limit"].get_uint64().value(), 1000u);
 
   r = GetJson(Target("detected_field/level_extracted/values", R"({job="app"})"));
-  EXPECT_THAT(Strings(r->json["values"]), ElementsAre("error", "info"));
+  EXPECT_THAT(Reply::Strings(r->json["values"]), ElementsAre("error", "info"));
 
   r = GetJson(Target("detected_field/trace_id/values", R"({job="app"})", "&line_limit=4"));
-  EXPECT_THAT(Strings(r->json["values"]), ElementsAre("t58", "t59"));
+  EXPECT_THAT(Reply::Strings(r->json["values"]), ElementsAre("t58", "t59"));
 
   // Byte sizes come back in the form a query can use.
   r = GetJson(Target("detected_field/size/values", R"({job="api"})"));
-  EXPECT_THAT(Strings(r->json["values"]), ElementsAre("10kB"));
+  EXPECT_THAT(Reply::Strings(r->json["values"]), ElementsAre("10kB"));
 
   r = GetJson(Target("detected_field/msg/values", R"({job="app"})", "&limit=7"));
-  EXPECT_EQ(Strings(r->json["values"]).size(), 7u);
+  EXPECT_EQ(Reply::Strings(r->json["values"]).size(), 7u);
 }
 
 // ---- patterns --------------------------------------------------------------------------------

@@ -12,80 +12,32 @@
 #include <string>
 #include <vector>
 
-#include "config/config_loader.h"
-#include "daemon/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/metrics_export.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::HttpRequestOnce;
 using testing::UrlEncode;
 
 // The contract's hour: S = 2026-01-01T00:00:00Z, E = S + 1h, in nanoseconds.
 constexpr int64_t kS = 1767225600'000000000;
 constexpr int64_t kE = 1767229200'000000000;
 constexpr int64_t kMinute = 60'000000000;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Headers;
+using Reply = testing::JsonReply;
 const Headers kCategorize = {{"X-Loki-Response-Encoding-Flags", "categorize-labels"}};
-
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  simdjson::dom::parser parser;
-  simdjson::dom::element json;
-  bool is_json = false;
-  simdjson::dom::element Data() const { return json["data"].value(); }
-  // Every entry of a streams answer: (stream labels, entry array).
-  std::vector<std::pair<simdjson::dom::object, simdjson::dom::array>> Entries() const {
-    std::vector<std::pair<simdjson::dom::object, simdjson::dom::array>> out;
-    for (simdjson::dom::element s : Data()["result"].get_array()) {
-      for (simdjson::dom::element e : s["values"].get_array()) {
-        out.emplace_back(s["stream"].get_object().value(), e.get_array().value());
-      }
-    }
-    return out;
-  }
-};
 
 int64_t EntryTs(simdjson::dom::array e) {
   return std::stoll(std::string(e.at(0).get_string().value()));
 }
 
-class LokiQueryApiTest : public ::testing::Test {
+class LokiQueryApiTest : public testing::DaemonTest {
  protected:
   void SetUp() override {
-    auto config = config::LoadConfigFromString("", "test.yaml");
-    ASSERT_TRUE(config.ok()) << config.status().message();
-    ConfigOverrides overrides;
-    overrides.http_listen = "127.0.0.1:0";
-    overrides.tcp_listen = "";
-    overrides.data_dir = dir_.Sub("data");
-    daemon_ = std::make_unique<Daemon>(std::move(config).value(), "", overrides);
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
-    port_ = daemon_->http_port();
+    ASSERT_NO_FATAL_FAILURE(Start());
     Seed();
-  }
-  std::unique_ptr<Reply> Call(std::string_view method, const std::string& target,
-                              std::string_view body = {}, const Headers& headers = {}) {
-    auto r = std::make_unique<Reply>();
-    std::optional<testing::TestResponse> got =
-        HttpRequestOnce(port_, method, target, body, headers);
-    EXPECT_TRUE(got) << method << " " << target;
-    if (!got) return r;
-    r->status = got->status;
-    r->content_type = got->Header("content-type");
-    r->body = got->body;
-    r->is_json = !r->body.empty() && r->parser.parse(r->body).get(r->json) == simdjson::SUCCESS;
-    return r;
-  }
-  std::unique_ptr<Reply> Get(const std::string& target, const Headers& headers = {}) {
-    return Call("GET", target, {}, headers);
   }
 
   // The contract's seed: {job="app",level="info"} and {job="app",level="error"} with logfmt
@@ -105,8 +57,7 @@ class LokiQueryApiTest : public ::testing::Test {
         fmt::format(R"({{"streams":[{{"stream":{{"job":"app","level":"info"}},"values":[{}]}},)"
                     R"({{"stream":{{"job":"app","level":"error"}},"values":[{}]}}]}})",
                     info, error);
-    auto r = Call("POST", "/loki/api/v1/push", body, {{"Content-Type", "application/json"}});
-    ASSERT_EQ(r->status, 204) << r->body;
+    PushLoki(body);
   }
 
   static std::string Range(const std::string& query, const std::string& extra = "",
@@ -126,10 +77,6 @@ class LokiQueryApiTest : public ::testing::Test {
     size_t result_at = r.body.find("\"result\"");
     EXPECT_LT(type_at, result_at);
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-  int port_ = 0;
 };
 
 TEST_F(LokiQueryApiTest, L1HealthCheck) {

@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,10 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "config/config_loader.h"
-#include "daemon/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/metrics_export.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
@@ -38,7 +37,7 @@ using ::testing::HasSubstr;
 using testing::HttpRequestOnce;
 using testing::UrlEncode;
 using namespace std::chrono_literals;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Headers;
 using SteadyClock = std::chrono::steady_clock;
 
 int64_t NowNs() {
@@ -229,31 +228,18 @@ std::vector<TailEntry> ParseMessage(const std::string& message) {
   return out;
 }
 
-class LokiTailTest : public ::testing::Test {
+class LokiTailTest : public testing::DaemonTest {
  protected:
-  void SetUp() override {
-    auto config = config::LoadConfigFromString("", "test.yaml");
-    ASSERT_TRUE(config.ok()) << config.status().message();
-    ConfigOverrides overrides;
-    overrides.http_listen = "127.0.0.1:0";
-    overrides.tcp_listen = "";
-    overrides.data_dir = dir_.Sub("data");
-    daemon_ = std::make_unique<Daemon>(std::move(config).value(), "", overrides);
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
-    port_ = daemon_->http_port();
-  }
+  void SetUp() override { Start(); }
 
   // Pushes `values` (each `["<ns>","<line>"]` or with a metadata object) to one stream.
   void Push(const std::string& stream_json, const std::vector<std::string>& values,
             const std::string& tenant = "") {
     std::string body = fmt::format(R"({{"streams":[{{"stream":{},"values":[{}]}}]}})", stream_json,
                                    fmt::join(values, ","));
-    Headers headers = {{"Content-Type", "application/json"}};
-    if (!tenant.empty()) headers.emplace_back("X-Scope-OrgID", tenant);
-    auto r = HttpRequestOnce(port_, "POST", "/loki/api/v1/push", body, headers);
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 204) << r->body;
+    Headers tenant_header;
+    if (!tenant.empty()) tenant_header.emplace_back("X-Scope-OrgID", tenant);
+    PushLoki(body, tenant_header);
   }
 
   static std::string Value(int64_t ts, const std::string& line) {
@@ -262,20 +248,6 @@ class LokiTailTest : public ::testing::Test {
 
   static std::string Tail(const std::string& query, const std::string& extra = "") {
     return "/loki/api/v1/tail?query=" + UrlEncode(query) + extra;
-  }
-
-  // Every entry the client receives within `duration` (it keeps waiting the whole time).
-  static std::vector<TailEntry> Collect(WsClient& ws, std::chrono::milliseconds duration) {
-    std::vector<TailEntry> all;
-    auto deadline = SteadyClock::now() + duration;
-    while (SteadyClock::now() < deadline) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-      std::optional<std::string> m = ws.Next(std::max(left, 1ms));
-      if (!m) continue;
-      for (TailEntry& e : ParseMessage(*m)) all.push_back(std::move(e));
-    }
-    return all;
   }
 
   // Entries until `count` have arrived or `timeout` passed.
@@ -293,15 +265,16 @@ class LokiTailTest : public ::testing::Test {
     return all;
   }
 
+  // Every entry the client receives within `duration` (it keeps waiting the whole time).
+  static std::vector<TailEntry> Collect(WsClient& ws, std::chrono::milliseconds duration) {
+    return CollectUntil(ws, std::numeric_limits<size_t>::max(), duration);
+  }
+
   static std::vector<std::string> Lines(const std::vector<TailEntry>& entries) {
     std::vector<std::string> lines;
     for (const TailEntry& e : entries) lines.push_back(e.line);
     return lines;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-  uint16_t port_ = 0;
 };
 
 TEST_F(LokiTailTest, L25PushedLineArrivesWithinFiveSecondsAsGrafanaReadsIt) {

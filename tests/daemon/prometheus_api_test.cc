@@ -16,92 +16,28 @@
 #include <thread>
 #include <vector>
 
-#include "config/config_loader.h"
 #include "daemon/api/prometheus_params.h"
 #include "daemon/api/query_executor.h"
-#include "daemon/daemon.h"
+#include "tests/support/daemon_fixture.h"
 #include "tests/support/metrics_export.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
 namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
-using testing::HttpRequestOnce;
 using ::testing::IsSupersetOf;
 using testing::UrlEncode;
 
 // The contract's hour: s = 2026-01-01T00:00:00Z, e = s + 1h.
 constexpr int64_t kS = 1767225600;
 constexpr int64_t kE = 1767229200;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Headers;
+using Reply = testing::JsonReply;
 const Headers kForm = {{"Content-Type", "application/x-www-form-urlencoded"}};
 
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string retry_after;
-  std::string body;
-  simdjson::dom::parser parser;
-  simdjson::dom::element json;
-  bool is_json = false;
-
-  // "success", "error", or "" when the body is not a JSON object with a status.
-  std::string_view Status() const {
-    std::string_view s;
-    if (!is_json || json["status"].get(s) != simdjson::SUCCESS) return "";
-    return s;
-  }
-  std::string_view ErrorType() const {
-    std::string_view s;
-    return is_json && json["errorType"].get(s) == simdjson::SUCCESS ? s : "";
-  }
-  std::string_view Error() const {
-    std::string_view s;
-    return is_json && json["error"].get(s) == simdjson::SUCCESS ? s : "";
-  }
-  simdjson::dom::element Data() const { return json["data"].value(); }
-  std::vector<std::string> Strings(simdjson::dom::element array) const {
-    std::vector<std::string> out;
-    for (simdjson::dom::element e : array.get_array()) out.emplace_back(e.get_string().value());
-    return out;
-  }
-};
-
-class PrometheusApiTest : public ::testing::Test {
+class PrometheusApiTest : public testing::DaemonTest {
  protected:
-  void Start(const std::string& yaml = "") {
-    auto config = config::LoadConfigFromString(yaml, "test.yaml");
-    ASSERT_TRUE(config.ok()) << config.status().message();
-    ConfigOverrides overrides;
-    overrides.http_listen = "127.0.0.1:0";
-    overrides.tcp_listen = "";
-    overrides.data_dir = dir_.Sub("data");
-    daemon_ = std::make_unique<Daemon>(std::move(config).value(), "", overrides);
-    Status s = daemon_->Start();
-    ASSERT_TRUE(s.ok()) << s.message();
-    port_ = daemon_->http_port();
-  }
-
-  std::unique_ptr<Reply> Call(std::string_view method, const std::string& target,
-                              std::string_view body = {}, const Headers& headers = {}) {
-    auto r = std::make_unique<Reply>();
-    std::optional<testing::TestResponse> got =
-        HttpRequestOnce(port_, method, target, body, headers);
-    EXPECT_TRUE(got) << method << " " << target;
-    if (!got) return r;
-    r->status = got->status;
-    r->content_type = got->Header("content-type");
-    r->retry_after = got->Header("retry-after");
-    r->body = got->body;
-    r->is_json = !r->body.empty() && r->parser.parse(r->body).get(r->json) == simdjson::SUCCESS;
-    return r;
-  }
-  std::unique_ptr<Reply> Get(const std::string& target, const Headers& headers = {}) {
-    return Call("GET", target, {}, headers);
-  }
   std::unique_ptr<Reply> PostForm(const std::string& target, std::string_view form) {
     return Call("POST", target, form, kForm);
   }
@@ -142,10 +78,6 @@ class PrometheusApiTest : public ::testing::Test {
   }
 
   static std::string Q(std::string_view query) { return UrlEncode(query); }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-  uint16_t port_ = 0;
 };
 
 // Grafana's envelope check C-env: 200, JSON content type, success, resultType before result.

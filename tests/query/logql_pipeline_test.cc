@@ -14,8 +14,10 @@
 #include <variant>
 #include <vector>
 
+#include "query/go_duration.h"
 #include "query/logql_label_parsers.h"
 #include "query/logql_parser.h"
+#include "query/promql_lexer.h"
 
 namespace sluice::storage {
 // Readable failure messages.
@@ -359,6 +361,29 @@ TEST(LogqlPipelineHelpers, GoDurationErrorsSayWhatGoSays) {
   EXPECT_EQ(err, "time: invalid duration \"9999999999h\"");
 }
 
+// go_duration.h's ParseGoDuration, which the lexer, the pipeline and the templates share: the
+// int64 edges, signs, fractions and the time package's quoting of bytes that are not ASCII.
+TEST(LogqlPipelineHelpers, GoDurationEdgesAndQuoting) {
+  auto ns = [](std::string_view text) {
+    Result<int64_t> d = query::ParseGoDuration(text);
+    return d.ok() ? std::to_string(*d) : d.status().message();
+  };
+  EXPECT_EQ(ns("2562047h47m16.854775807s"), "9223372036854775807");
+  EXPECT_EQ(ns("-2562047h47m16.854775808s"), "-9223372036854775808");
+  EXPECT_EQ(ns("2562047h47m16.854775808s"), "time: invalid duration \"2562047h47m16.854775808s\"");
+  EXPECT_EQ(ns("+5s"), "5000000000");
+  EXPECT_EQ(ns("-0"), "0");
+  EXPECT_EQ(ns("1.s"), "1000000000");
+  EXPECT_EQ(ns("1.000000000000000000000001s"), "1000000000");  // under a nanosecond
+  EXPECT_EQ(ns("1\xCE\xBCs"), "1000");                         // Greek mu
+  EXPECT_EQ(ns("."), "time: invalid duration \".\"");
+  EXPECT_EQ(ns("-"), "time: invalid duration \"-\"");
+  EXPECT_EQ(ns("1s-1s"), "time: unknown unit \"s-\" in duration \"1s-1s\"");
+  EXPECT_EQ(ns("1\xC2\xB5x"), "time: unknown unit \"\\xc2\\xb5x\" in duration \"1\\xc2\\xb5x\"");
+  EXPECT_EQ(ns("1\t"), "time: unknown unit \"\\x09\" in duration \"1\\x09\"");
+  EXPECT_EQ(ns("\"1\""), "time: invalid duration \"\\\"1\\\"\"");
+}
+
 TEST(LogqlPipelineHelpers, HumanizeBytes) {
   uint64_t b = 0;
   std::string err;
@@ -408,9 +433,8 @@ TEST(LogqlPipelineHelpers, GoFloatsAndTheirErrors) {
 }
 
 TEST(LogqlPipelineHelpers, GoQuote) {
-  std::string out;
-  AppendGoQuote("a\"b\\c\n\x01\xFF", &out);
-  EXPECT_EQ(out, R"("a\"b\\c\n\x01\xff")");
+  // The one strconv.Quote (promql_lexer.h) is what Go's error texts here put around input.
+  EXPECT_EQ(promql::GoQuote("a\"b\\c\n\x01\xFF"), R"("a\"b\\c\n\x01\xff")");
 }
 
 TEST(LogqlPipelineHelpers, LogfmtDecoderPairs) {
