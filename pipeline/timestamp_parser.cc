@@ -144,10 +144,11 @@ Result<int64_t> ParseTimestamp(std::string_view text, IntegerUnit unit) {
     if (ec != std::errc() || end != text.data() + text.size()) return Bad(text);
     if (unit == IntegerUnit::kNanoseconds) return v;
     // Exact integer arithmetic where it matters (nanosecond precision survives).
-    int64_t a = v < 0 ? -v : v;
-    if (a < static_cast<int64_t>(kTwo31)) return v * kNs;
-    if (a < 1000 * static_cast<int64_t>(kTwo31)) return v * 1'000'000;
-    if (a < 1'000'000 * static_cast<int64_t>(kTwo31)) return v * 1'000;
+    uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    constexpr uint64_t kTwo31Int = uint64_t{1} << 31;
+    if (a < kTwo31Int) return v * kNs;
+    if (a < 1000 * kTwo31Int) return v * 1'000'000;
+    if (a < 1'000'000 * kTwo31Int) return v * 1'000;
     return v;
   }
   double v = 0;

@@ -61,8 +61,9 @@ bool ToMilliseconds(int64_t ts, Precision precision, int64_t now_ms, int64_t* ou
       } else if (ts >= 100'000'000'000) {
         *out = ts;
       } else {
-        *out = ts * 1'000;  // |ts| < 1e11 here, or negative: the product fits
-        return ts >= INT64_MIN / 1'000;
+        // Below 1e11, or negative: only a very negative value can overflow the product.
+        if (ts < INT64_MIN / 1'000) return false;
+        *out = ts * 1'000;
       }
       return true;
     case Precision::kNanoseconds:

@@ -272,6 +272,9 @@ TEST_F(InfluxLineTest, BadLinesAreReportedWithTheirNumberAndGoodLinesKept) {
   options_.precision = "h";
   EXPECT_EQ(Rejection("cpu value=1 9223372036854775"),
             "line 1: timestamp 9223372036854775 is out of range");
+  options_.precision = "";  // guessed from the magnitude: a very negative one is taken as seconds
+  EXPECT_EQ(Rejection("cpu value=1 -223372036854775807"),
+            "line 1: timestamp -223372036854775807 is out of range");
 }
 
 TEST_F(InfluxLineTest, RejectionCountsTheLinesSamples) {

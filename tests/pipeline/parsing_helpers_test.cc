@@ -10,8 +10,8 @@
 namespace sluice::pipeline {
 namespace {
 
-using ::testing::HasSubstr;
 using storage::Labels;
+using ::testing::HasSubstr;
 
 TEST(ParseTimestamp, Rfc3339Variants) {
   EXPECT_EQ(*ParseTimestamp("2023-06-06T04:48:11.735Z"), 1686026891735000000);
@@ -33,11 +33,14 @@ TEST(ParseTimestamp, UnixNumbersByMagnitude) {
   EXPECT_EQ(*ParseTimestamp("1686026123.62"), 1686026123620000000);
   EXPECT_EQ(*ParseTimestamp("1.68e9"), 1680000000000000000);
   EXPECT_EQ(*ParseTimestamp("1000", IntegerUnit::kNanoseconds), 1000) << "Loki: integers are ns";
+  EXPECT_EQ(*ParseTimestamp("-1686026893"), -1686026893000000000);
+  EXPECT_EQ(*ParseTimestamp("-9223372036854775808"), INT64_MIN) << "as nanoseconds, no overflow";
 }
 
 TEST(ParseTimestamp, RejectsGarbage) {
-  for (const char* bad : {"", "bogus", "2023-13-01", "2023-06-06T25:00:00Z", "2023-06-06T04:48:11.Z",
-                          "2023-06-06X04:48:11", "12:00", "1e999", "2023-06-06T04:48:11Zjunk"}) {
+  for (const char* bad :
+       {"", "bogus", "2023-13-01", "2023-06-06T25:00:00Z", "2023-06-06T04:48:11.Z",
+        "2023-06-06X04:48:11", "12:00", "1e999", "2023-06-06T04:48:11Zjunk"}) {
     Result<int64_t> r = ParseTimestamp(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
@@ -54,17 +57,23 @@ TEST(ParseLabelString, AcceptsPrometheusSyntax) {
   EXPECT_EQ(*ParseLabelString("{}"), Labels{});
   EXPECT_EQ(*ParseLabelString(""), Labels{});
   EXPECT_EQ(*ParseLabelString(R"(up{job="x"})"), (Labels{{"__name__", "up"}, {"job", "x"}}));
-  EXPECT_EQ(*ParseLabelString(R"({ a = "\u00e9\x41" })"), (Labels{{"a", "\xC3\xA9" "A"}}));
+  EXPECT_EQ(*ParseLabelString(R"({ a = "\u00e9\x41" })"), (Labels{{"a",
+                                                                   "\xC3\xA9"
+                                                                   "A"}}));
 }
 
 TEST(ParseLabelString, ErrorsNameThePosition) {
   EXPECT_EQ(ParseLabelString(R"({job="api")").status().message(),
             "couldn't parse labels: 1:11: parse error: unexpected end of input inside braces");
-  EXPECT_THAT(ParseLabelString(R"({job=~"api"})").status().message(), HasSubstr("only = is allowed"));
-  EXPECT_THAT(ParseLabelString(R"({job="a\qb"})").status().message(), HasSubstr("unknown escape sequence"));
+  EXPECT_THAT(ParseLabelString(R"({job=~"api"})").status().message(),
+              HasSubstr("only = is allowed"));
+  EXPECT_THAT(ParseLabelString(R"({job="a\qb"})").status().message(),
+              HasSubstr("unknown escape sequence"));
   EXPECT_THAT(ParseLabelString(R"({job=api})").status().message(), HasSubstr("expected string"));
-  EXPECT_THAT(ParseLabelString(R"({job="a" x="b"})").status().message(), HasSubstr("expected \",\" or \"}\""));
-  EXPECT_THAT(ParseLabelString(R"({job="a"} junk)").status().message(), HasSubstr("after the label set"));
+  EXPECT_THAT(ParseLabelString(R"({job="a" x="b"})").status().message(),
+              HasSubstr("expected \",\" or \"}\""));
+  EXPECT_THAT(ParseLabelString(R"({job="a"} junk)").status().message(),
+              HasSubstr("after the label set"));
 }
 
 TEST(ValidateStreamLabels, SortsDropsEmptyValuesAndDefaultsServiceName) {
@@ -83,14 +92,18 @@ TEST(ValidateStreamLabels, EachLimitHasLokisMessage) {
   limits.max_label_name_length = 5;
   limits.max_label_value_length = 5;
   Labels many{{"a", "1"}, {"b", "2"}, {"c", "3"}};
-  EXPECT_EQ(ValidateStreamLabels(many, limits).message(),
-            R"(entry for stream '{a="1", b="2", c="3"}' has 3 label names; limit 2 (limits.max_labels_per_stream))");
+  EXPECT_EQ(
+      ValidateStreamLabels(many, limits).message(),
+      R"(entry for stream '{a="1", b="2", c="3"}' has 3 label names; limit 2 (limits.max_labels_per_stream))");
   Labels long_name{{"abcdef", "1"}};
-  EXPECT_THAT(ValidateStreamLabels(long_name, limits).message(), HasSubstr("has label name too long: 'abcdef'"));
+  EXPECT_THAT(ValidateStreamLabels(long_name, limits).message(),
+              HasSubstr("has label name too long: 'abcdef'"));
   Labels long_value{{"a", "123456"}};
-  EXPECT_THAT(ValidateStreamLabels(long_value, limits).message(), HasSubstr("has label value too long: '123456'"));
+  EXPECT_THAT(ValidateStreamLabels(long_value, limits).message(),
+              HasSubstr("has label value too long: '123456'"));
   Labels bad_name{{"1a", "x"}};
-  EXPECT_THAT(ValidateStreamLabels(bad_name, limits).message(), HasSubstr("invalid label name: '1a'"));
+  EXPECT_THAT(ValidateStreamLabels(bad_name, limits).message(),
+              HasSubstr("invalid label name: '1a'"));
   Labels dup{{"a", "1"}, {"a", "2"}};
   EXPECT_THAT(ValidateStreamLabels(dup, limits).message(), HasSubstr("duplicate label name: 'a'"));
   Labels bad_utf8{{"a", "\xff"}};
@@ -101,9 +114,10 @@ TEST(CheckLine, RefusesOrTruncatesLongLines) {
   IngestLimits limits;
   limits.max_line_bytes = 4;
   std::string_view line = "123456";
-  EXPECT_EQ(CheckLine(line, Labels{{"a", "b"}}, limits).message(),
-            "Max entry size '4' bytes exceeded for stream '{a=\"b\"}' while adding an entry with length "
-            "'6' bytes (limits.max_line_bytes)");
+  EXPECT_EQ(
+      CheckLine(line, Labels{{"a", "b"}}, limits).message(),
+      "Max entry size '4' bytes exceeded for stream '{a=\"b\"}' while adding an entry with length "
+      "'6' bytes (limits.max_line_bytes)");
   limits.truncate_lines = true;
   ASSERT_TRUE(CheckLine(line, {}, limits).ok());
   EXPECT_EQ(line, "1234");
