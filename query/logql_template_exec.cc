@@ -32,6 +32,11 @@ bool Exec::IsTrue(const Value& v) const {
     case Kind::kJsonMap:
     case Kind::kJsonArray:
       return !v.json->items.empty();
+    case Kind::kStringMap:
+      return !v.MapEntries().empty();
+    case Kind::kStruct:
+    case Kind::kDuration:  // a non-nil pointer
+      return true;
   }
   return false;
 }
@@ -71,8 +76,11 @@ std::string_view PTName(PT t) {
 // The evaluator: walks the tree over one entry.
 class Evaluator : public Exec {
  public:
-  Evaluator(const TemplateTree& t, const TemplateInput& in, std::string* out, Scratch& s)
-      : Exec(in, s), t_(t), out_(out) {}
+  Evaluator(const TemplateTree& t, const TemplateInput& in, std::string* out, Scratch& s,
+            const ExecData* data)
+      : Exec(in, s), t_(t), out_(out) {
+    data_ = data;
+  }
 
   Status Run() {
     s_.vars.clear();
@@ -82,7 +90,11 @@ class Evaluator : public Exec {
     s_.args.clear();
     if (s_.tmp.capacity() > (1 << 20)) std::string().swap(s_.tmp);
     Value root;
-    root.kind = Kind::kLabels;
+    if (data_ != nullptr) {
+      root = data_->root;
+    } else {
+      root.kind = Kind::kLabels;
+    }
     s_.vars.emplace_back("$", root);
     size_t before = out_->size();
     if (Walk(t_.root, root) == Flow::kError) {
@@ -262,6 +274,11 @@ class Evaluator : public Exec {
         s_.labels.resize(start);
         break;
       }
+      case Kind::kStringMap:  // Go ranges over a map in key order
+        for (const storage::Label& l : val.MapEntries()) {
+          if (iterate(Value::Str(l.name), Value::Str(l.value))) break;
+        }
+        break;
       case Kind::kInt:
       case Kind::kInt64:
         if (p.decl.size() > 1) {
@@ -462,7 +479,29 @@ class Evaluator : public Exec {
         return EvalCall(dot, *m, &receiver, node, name, args, final, out, nullptr);
       }
     }
+    if (receiver.kind == Kind::kDuration) {
+      if (const FuncDef* m = FindDurationMethod(name)) {
+        return EvalCall(dot, *m, &receiver, node, name, args, final, out, nullptr);
+      }
+    }
     bool has_args = args.size() > 1 || final != nullptr;
+    if (receiver.kind == Kind::kStruct) {
+      const auto& names = receiver.stype->field_names;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] != name) continue;
+        if (has_args) {
+          return Fail(fmt::format("{} has arguments but cannot be invoked as function", name));
+        }
+        *out = receiver.stype->field(receiver.obj, i);
+        return true;
+      }
+    }
+    if (receiver.kind == Kind::kStringMap) {
+      if (has_args) return Fail(fmt::format("{} is not a method but has arguments", name));
+      // missingkey=zero: an absent key is the element type's zero value, "".
+      *out = Value::Str(receiver.MapValue(name));
+      return true;
+    }
     if (receiver.kind == Kind::kLabels || receiver.kind == Kind::kJsonMap) {
       if (has_args) return Fail(fmt::format("{} is not a method but has arguments", name));
       if (receiver.kind == Kind::kLabels) {
@@ -665,7 +704,12 @@ class Evaluator : public Exec {
 
 Status Execute(const TemplateTree& tree, const TemplateInput& input, std::string* out,
                Scratch& scratch) {
-  return Evaluator(tree, input, out, scratch).Run();
+  return Evaluator(tree, input, out, scratch, nullptr).Run();
+}
+
+Status Execute(const TemplateTree& tree, const ExecData& data, std::string* out, Scratch& scratch) {
+  static const TemplateInput kNoEntry;
+  return Evaluator(tree, kNoEntry, out, scratch, &data).Run();
 }
 
 }  // namespace sluice::query::logql::template_internal

@@ -1,12 +1,15 @@
-// The template functions: text/template's builtins, Loki's own, and the sprig functions Loki
-// registers.
+// The template functions: text/template's builtins, Loki's own, the sprig functions Loki
+// registers, and Prometheus' (template/template.go, for alert templates).
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
 #include "query/go_duration.h"
 #include "query/go_numbers.h"
+#include "query/logql_ip.h"
+#include "query/logql_lexer.h"  // ParsePrometheusDuration
 #include "query/logql_template_internal.h"
 #include "query/promql_go.h"
 
@@ -41,6 +44,9 @@ bool FnLen(Exec& ex, const Value*, Args a, Value* out) {
     case Kind::kJsonMap:
     case Kind::kJsonArray:
       *out = Value::Int(static_cast<int64_t>(v.json->items.size()));
+      return true;
+    case Kind::kStringMap:
+      *out = Value::Int(static_cast<int64_t>(v.MapEntries().size()));
       return true;
     case Kind::kNil:
       return ex.CallError("reflect: call of reflect.Value.Type on zero Value");
@@ -89,13 +95,18 @@ bool FnIndex(Exec& ex, const Value*, Args a, Value* out) {
         break;
       }
       case Kind::kLabels:
-      case Kind::kJsonMap: {
+      case Kind::kJsonMap:
+      case Kind::kStringMap: {
         if (index.kind == Kind::kNil) return ex.CallError("value is nil; should be of type string");
         if (index.kind != Kind::kString) {
           return ex.CallError(fmt::format("value has type {}; should be string", TypeName(index)));
         }
         if (item.kind == Kind::kLabels) {
           item = Value::Str(ex.Label(index.s));
+          break;
+        }
+        if (item.kind == Kind::kStringMap) {  // a missing key is the zero value
+          item = Value::Str(item.MapValue(index.s));
           break;
         }
         const auto& keys = item.json->keys;
@@ -358,6 +369,8 @@ std::optional<bool> Equal(Exec& ex, const Value& a1, Args rest) {
             truth = nil1 == nil2;
           } else if (a.kind == Kind::kTime) {
             truth = a1.t == a.t;
+          } else if (a.kind == Kind::kDuration) {  // pointers, each call's own: equal values
+            truth = a1.i == a.i;
           } else {
             std::string v;
             GoPrint(&v, a, ex.labels());
@@ -1195,6 +1208,11 @@ bool IsEmpty(Exec& ex, const Value& v) {
     case Kind::kJsonMap:
     case Kind::kJsonArray:
       return v.json->items.empty();
+    case Kind::kStringMap:
+      return v.MapEntries().empty();
+    case Kind::kStruct:
+    case Kind::kDuration:  // a non-nil pointer
+      return false;
   }
   return true;
 }
@@ -1587,6 +1605,451 @@ bool FnTUTC(Exec&, const Value* t, Args, Value* out) {
   return true;
 }
 
+// --- Prometheus' (template/template.go and prometheus/common's helpers/templates) ---
+
+// Go's "%.4g" of a float64, then `suffix`.
+Value Format4g(Exec& ex, double v, std::string_view suffix) {
+  std::string& s = ex.Tmp();
+  Value arg = Value::Float(v);
+  GoSprintf(&s, "%.4g", std::span<const Value>(&arg, 1), nullptr);
+  s.append(suffix);
+  return KeepStr(ex, s);
+}
+
+// ConvertToFloat: float64, string (strconv.ParseFloat), and Go's integer types.
+bool ConvertToFloat(Exec& ex, const Value& v, double* out) {
+  switch (v.kind) {
+    case Kind::kFloat:
+      *out = v.f;
+      return true;
+    case Kind::kInt:
+    case Kind::kInt64:
+      *out = static_cast<double>(v.i);
+      return true;
+    case Kind::kString: {
+      if (auto f = GoParseFloat(v.s)) {
+        *out = *f;
+        return true;
+      }
+      // GoParseFloat refuses an overflow too, which Go reports as a range error.
+      std::string_view digits = v.s;
+      if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+      double ignored = 0;
+      auto r = std::from_chars(digits.data(), digits.data() + digits.size(), ignored);
+      bool range = !digits.empty() && r.ptr == digits.data() + digits.size() &&
+                   r.ec == std::errc::result_out_of_range;
+      return ex.CallError(fmt::format("strconv.ParseFloat: parsing {}: {}", GoQuote(v.s),
+                                      range ? "value out of range" : "invalid syntax"));
+    }
+    default:
+      return ex.CallError(fmt::format("can't convert {} to float", TypeName(v)));
+  }
+}
+
+bool FnHumanize(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  if (v == 0 || std::isnan(v) || std::isinf(v)) {
+    *out = Format4g(ex, v, "");
+    return true;
+  }
+  static constexpr std::string_view kBig[] = {"k", "M", "G", "T", "P", "E", "Z", "Y"};
+  static constexpr std::string_view kSmall[] = {"m", "u", "n", "p", "f", "a", "z", "y"};
+  std::string_view prefix;
+  if (std::fabs(v) >= 1) {
+    for (std::string_view p : kBig) {
+      if (std::fabs(v) < 1000) break;
+      prefix = p;
+      v /= 1000;
+    }
+  } else {
+    for (std::string_view p : kSmall) {
+      if (std::fabs(v) >= 1) break;
+      prefix = p;
+      v *= 1000;
+    }
+  }
+  *out = Format4g(ex, v, prefix);
+  return true;
+}
+
+bool FnHumanize1024(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  if (std::fabs(v) <= 1 || std::isnan(v) || std::isinf(v)) {
+    *out = Format4g(ex, v, "");
+    return true;
+  }
+  static constexpr std::string_view kPrefixes[] = {"ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"};
+  std::string_view prefix;
+  for (std::string_view p : kPrefixes) {
+    if (std::fabs(v) < 1024) break;
+    prefix = p;
+    v /= 1024;
+  }
+  *out = Format4g(ex, v, prefix);
+  return true;
+}
+
+bool FnHumanizeDuration(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  if (std::isnan(v) || std::isinf(v)) {
+    *out = Format4g(ex, v, "");
+    return true;
+  }
+  if (v == 0) {
+    *out = Format4g(ex, v, "s");
+    return true;
+  }
+  if (std::fabs(v) >= 1) {
+    std::string_view sign;
+    if (v < 0) {
+      sign = "-";
+      v = -v;
+    }
+    // Whole seconds from a minute up; four significant digits below.
+    int64_t duration = GoFloatToInt64(v);
+    int64_t seconds = duration % 60;
+    int64_t minutes = (duration / 60) % 60;
+    int64_t hours = (duration / 60 / 60) % 24;
+    int64_t days = duration / 60 / 60 / 24;
+    std::string text;
+    if (days != 0) {
+      text = fmt::format("{}{}d {}h {}m {}s", sign, days, hours, minutes, seconds);
+    } else if (hours != 0) {
+      text = fmt::format("{}{}h {}m {}s", sign, hours, minutes, seconds);
+    } else if (minutes != 0) {
+      text = fmt::format("{}{}m {}s", sign, minutes, seconds);
+    } else {
+      Value r = Format4g(ex, v, "s");
+      text = fmt::format("{}{}", sign, r.s);
+    }
+    *out = KeepStr(ex, text);
+    return true;
+  }
+  static constexpr std::string_view kSmall[] = {"m", "u", "n", "p", "f", "a", "z", "y"};
+  std::string prefix;
+  for (std::string_view p : kSmall) {
+    if (std::fabs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  prefix += 's';
+  *out = Format4g(ex, v, prefix);
+  return true;
+}
+
+bool FnHumanizePercentage(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  *out = Format4g(ex, v * 100, "%");
+  return true;
+}
+
+// FloatToTime: seconds since the epoch, truncated to milliseconds (model.TimeFromUnixNano), in
+// UTC. False with the error set when v is not finite (`nan_inf`: whether that is why) or its
+// nanoseconds overflow int64.
+bool FloatToTime(Exec& ex, double v, GoTime* t, bool* nan_inf) {
+  *nan_inf = std::isnan(v) || std::isinf(v);
+  if (*nan_inf) return ex.CallError("value is NaN or Inf");
+  double timestamp = v * 1e9;
+  if (timestamp > 9223372036854775807.0 || timestamp < -9223372036854775808.0) {
+    return ex.CallError(
+        fmt::format("{} cannot be represented as a nanoseconds timestamp since it overflows int64",
+                    FormatFloatV(v)));
+  }
+  int64_t ms = GoFloatToInt64(timestamp) / 1'000'000;
+  *t = TimeUnix(ms / 1000, (ms % 1000) * 1'000'000);
+  return true;
+}
+
+bool FnHumanizeTimestamp(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  GoTime t;
+  bool nan_inf = false;
+  if (!FloatToTime(ex, v, &t, &nan_inf)) {
+    if (!nan_inf) return false;
+    *out = Format4g(ex, v, "");
+    return true;
+  }
+  std::string& s = ex.Tmp();
+  AppendTimeString(&s, t);
+  *out = KeepStr(ex, s);
+  return true;
+}
+
+bool FnToTime(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  GoTime t;
+  bool nan_inf = false;
+  if (!FloatToTime(ex, v, &t, &nan_inf)) return false;
+  *out = Value::Time(t);
+  return true;
+}
+
+bool FnToDuration(Exec& ex, const Value*, Args a, Value* out) {
+  double v = 0;
+  if (!ConvertToFloat(ex, a[0], &v)) return false;
+  *out = Value::Duration(GoFloatToInt64(v * 1e9));
+  return true;
+}
+
+bool FnNowSeconds(Exec& ex, const Value*, Args, Value* out) {
+  int64_t ms = ex.data() != nullptr ? ex.data()->now_ms : 0;
+  *out = Value::Float(static_cast<double>(ms) / 1000.0);
+  return true;
+}
+
+// Whether a rune is Unicode word breaking's MidLetter, MidNumLet or Single_Quote.
+bool IsWordMid(int32_t r) {
+  switch (r) {
+    case '\'':
+    case '.':
+    case ':':
+    case 0xB7:
+    case 0x387:
+    case 0x5F4:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE52:
+    case 0xFE55:
+    case 0xFF07:
+    case 0xFF0E:
+    case 0xFF1A:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// cases.Title(language.AmericanEnglish, cases.NoLower): the first cased letter of each word
+// upper-cased, the rest left alone. Words are an approximation of Unicode word breaking, as
+// x/text does it: letters, digits and '_' never break; one '.', ':' or apostrophe between letters
+// does not break ("don't" -> "Don't", "foo.example.com" -> "Foo.example.com"); anything else does.
+// Digits do not start a word's casing either: "1st" -> "1St".
+bool FnTitleCases(Exec& ex, const Value*, Args a, Value* out) {
+  std::string_view in = a[0].s;
+  std::string& s = ex.Tmp();
+  bool mid_word = false;
+  bool prev_mid = false;
+  for (size_t i = 0; i < in.size();) {
+    auto [r, w] = RuneAt(in, i);
+    i += w;
+    bool mid = IsWordMid(r);
+    if (prev_mid && mid) mid_word = false;
+    int32_t upper = CaseMap(r, true);
+    bool cased = upper != r || CaseMap(r, false) != r;
+    if (cased) {
+      AppendUtf8(&s, static_cast<uint32_t>(mid_word ? r : upper));
+      mid_word = true;
+    } else {
+      AppendUtf8(&s, static_cast<uint32_t>(r));
+      bool letter = r == '_' || IsDigitRune(r) || IsLetterRune(r);
+      if (!letter && !mid) mid_word = false;
+    }
+    prev_mid = mid;
+  }
+  *out = s == in ? a[0] : KeepStr(ex, s);
+  return true;
+}
+
+// regexp.MatchString.
+bool FnMatch(Exec& ex, const Value*, Args a, Value* out) {
+  std::shared_ptr<CompiledRegex> holder;
+  const CompiledRegex* c = GetRegex(ex, a[0].s, &holder);
+  if (!c->re) return ex.CallError(c->error);
+  *out = Value::Bool(re2::RE2::PartialMatch(a[1].s, *c->re));
+  return true;
+}
+
+// regexp.MustCompile(pattern).ReplaceAllString(text, repl): a bad pattern panics, which
+// text/template turns into the call's error.
+bool FnReReplaceAll(Exec& ex, const Value*, Args a, Value* out) {
+  std::shared_ptr<CompiledRegex> holder;
+  const CompiledRegex* c = GetRegex(ex, a[0].s, &holder);
+  if (!c->re) {
+    // regexp's quote(): backquoted when strconv.CanBackquote allows it.
+    std::string_view p = a[0].s;
+    bool backquote = p.find('`') == std::string_view::npos && storage::IsValidUtf8(p) &&
+                     p.find("\xEF\xBB\xBF") == std::string_view::npos &&
+                     std::none_of(p.begin(), p.end(), [](char ch) {
+                       auto u = static_cast<unsigned char>(ch);
+                       return (u < 0x20 && u != '\t') || u == 0x7F;
+                     });
+    std::string quoted = backquote ? fmt::format("`{}`", p) : GoQuote(p);
+    return ex.CallError(fmt::format("regexp: Compile({}): {}", quoted, c->error));
+  }
+  // Loki's regexReplaceAll takes (regex, text, replacement).
+  std::array<Value, 3> args = {a[0], a[2], a[1]};
+  return ReplaceAll(ex, args, false, out);
+}
+
+bool FnIdentity(Exec&, const Value*, Args a, Value* out) {  // safeHtml: html/template.HTML(s)
+  *out = a[0];
+  return true;
+}
+
+// net.SplitHostPort; false where it returns an error.
+bool SplitHostPort(std::string_view hostport, std::string_view* host, std::string_view* port) {
+  size_t i = hostport.rfind(':');
+  if (i == std::string_view::npos) return false;
+  size_t j = 0, k = 0;
+  if (hostport[0] == '[') {
+    size_t end = hostport.find(']');
+    if (end == std::string_view::npos || end + 1 != i) return false;
+    *host = hostport.substr(1, end - 1);
+    j = 1;
+    k = end + 1;
+  } else {
+    *host = hostport.substr(0, i);
+    if (host->find(':') != std::string_view::npos) return false;
+  }
+  if (hostport.substr(j).find('[') != std::string_view::npos) return false;
+  if (hostport.substr(k).find(']') != std::string_view::npos) return false;
+  *port = hostport.substr(i + 1);
+  return true;
+}
+
+bool FnStripPort(Exec&, const Value*, Args a, Value* out) {
+  std::string_view host, port;
+  *out = SplitHostPort(a[0].s, &host, &port) ? Value::Str(host) : a[0];
+  return true;
+}
+
+// stripDomain: the first label of a host name, the port kept; addresses are left alone.
+bool FnStripDomain(Exec& ex, const Value*, Args a, Value* out) {
+  std::string_view host, port;
+  if (!SplitHostPort(a[0].s, &host, &port)) {
+    host = a[0].s;
+    port = {};
+  }
+  IpAddress ip;
+  if (ParseIp(host, &ip)) {
+    *out = a[0];
+    return true;
+  }
+  host = host.substr(0, host.find('.'));
+  if (port.empty()) {
+    *out = Value::Str(host);
+    return true;
+  }
+  // net.JoinHostPort.
+  bool brackets = host.find(':') != std::string_view::npos;
+  *out =
+      KeepStr(ex, fmt::format("{}{}{}:{}", brackets ? "[" : "", host, brackets ? "]" : "", port));
+  return true;
+}
+
+bool ExpressionLink(Exec& ex, std::string_view expr, char tab, Value* out) {
+  std::string& s = ex.Tmp();
+  s = "/graph?g0.expr=";
+  AppendQueryEscaped(&s, expr);
+  s += "&g0.tab=";
+  s += tab;
+  *out = KeepStr(ex, s);
+  return true;
+}
+bool FnGraphLink(Exec& ex, const Value*, Args a, Value* out) {
+  return ExpressionLink(ex, a[0].s, '0', out);
+}
+bool FnTableLink(Exec& ex, const Value*, Args a, Value* out) {
+  return ExpressionLink(ex, a[0].s, '1', out);
+}
+
+// model.ParseDuration in seconds.
+bool FnParseDuration(Exec& ex, const Value*, Args a, Value* out) {
+  int64_t ns = 0;
+  std::string error;
+  if (!ParsePrometheusDuration(a[0].s, &ns, &error)) return ex.CallError(error);
+  *out = Value::Float(static_cast<double>(ns) / 1e9);
+  return true;
+}
+
+bool FnUrlQueryEscape(Exec& ex, const Value*, Args a, Value* out) {
+  std::string& s = ex.Tmp();
+  AppendQueryEscaped(&s, a[0].s);
+  *out = s == a[0].s ? a[0] : KeepStr(ex, s);
+  return true;
+}
+
+bool FnExternalURL(Exec& ex, const Value*, Args, Value* out) {
+  *out = Value::Str(ex.data() != nullptr ? ex.data()->external_url : std::string_view());
+  return true;
+}
+
+// The external URL's path, unescaped (url.URL.Path).
+bool FnPathPrefix(Exec& ex, const Value*, Args, Value* out) {
+  std::string_view u = ex.data() != nullptr ? ex.data()->external_url : std::string_view();
+  u = u.substr(0, u.find_first_of("?#"));
+  if (size_t scheme = u.find("://"); scheme != std::string_view::npos) {
+    u.remove_prefix(scheme + 3);
+    size_t slash = u.find('/');
+    u = slash == std::string_view::npos ? std::string_view() : u.substr(slash);
+  }
+  std::string& s = ex.Tmp();
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (u[i] == '%' && i + 2 < u.size() && hex(u[i + 1]) >= 0 && hex(u[i + 2]) >= 0) {
+      s.push_back(static_cast<char>(hex(u[i + 1]) * 16 + hex(u[i + 2])));
+      i += 2;
+    } else {
+      s.push_back(u[i]);
+    }
+  }
+  *out = KeepStr(ex, s);
+  return true;
+}
+
+// --- time.Duration's methods (`{{ (toDuration 90).Minutes }}`) ---
+
+bool FnDHours(Exec&, const Value* d, Args, Value* out) {
+  int64_t hour = 3'600'000'000'000;
+  *out = Value::Float(static_cast<double>(d->i / hour) +
+                      static_cast<double>(d->i % hour) / static_cast<double>(hour));
+  return true;
+}
+bool FnDMinutes(Exec&, const Value* d, Args, Value* out) {
+  int64_t minute = 60'000'000'000;
+  *out = Value::Float(static_cast<double>(d->i / minute) +
+                      static_cast<double>(d->i % minute) / static_cast<double>(minute));
+  return true;
+}
+bool FnDSeconds(Exec&, const Value* d, Args, Value* out) {
+  int64_t second = 1'000'000'000;
+  *out = Value::Float(static_cast<double>(d->i / second) +
+                      static_cast<double>(d->i % second) / static_cast<double>(second));
+  return true;
+}
+bool FnDMilliseconds(Exec&, const Value* d, Args, Value* out) {
+  *out = Value::Int(d->i / 1'000'000, Kind::kInt64);
+  return true;
+}
+bool FnDMicroseconds(Exec&, const Value* d, Args, Value* out) {
+  *out = Value::Int(d->i / 1'000, Kind::kInt64);
+  return true;
+}
+bool FnDNanoseconds(Exec&, const Value* d, Args, Value* out) {
+  *out = Value::Int(d->i, Kind::kInt64);
+  return true;
+}
+bool FnDString(Exec& ex, const Value* d, Args, Value* out) {
+  std::string& s = ex.Tmp();
+  AppendGoDuration(&s, d->i);
+  *out = KeepStr(ex, s);
+  return true;
+}
+
 // --- the function map ---
 
 constexpr PT S = PT::kString;
@@ -1607,6 +2070,13 @@ FuncDef Variadic(std::string_view name, std::initializer_list<PT> params, PT res
   f.variadic_type = rest;
   f.special = special;
   return f;
+}
+
+const FuncDef* FindFunctionIn(const std::vector<FuncDef>& table, std::string_view name) {
+  for (const FuncDef& f : table) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
 }
 
 const std::vector<FuncDef>& Functions() {
@@ -1707,10 +2177,75 @@ const std::vector<FuncDef>& Functions() {
   return kFunctions;
 }
 
+// Prometheus' NewTemplateExpander function map over text/template's builtins. Left out: the
+// functions that need a query engine or named templates (query, first, label, value, strvalue,
+// sortByLabel, args, tmpl).
+const std::vector<FuncDef>& PrometheusFunctions() {
+  static const std::vector<FuncDef> kFunctions = [] {
+    std::vector<FuncDef> v;
+    for (std::string_view builtin :
+         {"and", "or", "call", "not", "len", "index", "slice", "print", "printf", "println", "html",
+          "js", "urlquery", "eq", "ne", "lt", "le", "gt", "ge"}) {
+      v.push_back(*FindFunctionIn(Functions(), builtin));
+    }
+    std::vector<FuncDef> prometheus = {
+        Fixed("humanize", {A}, FnHumanize),
+        Fixed("humanize1024", {A}, FnHumanize1024),
+        Fixed("humanizeDuration", {A}, FnHumanizeDuration),
+        Fixed("humanizePercentage", {A}, FnHumanizePercentage),
+        Fixed("humanizeTimestamp", {A}, FnHumanizeTimestamp),
+        Fixed("toTime", {A}, FnToTime),
+        Fixed("toDuration", {A}, FnToDuration),
+        Fixed("now", {}, FnNowSeconds),
+        Fixed("title", {S}, FnTitleCases),
+        Fixed("toUpper", {S}, FnToUpper),
+        Fixed("toLower", {S}, FnToLower),
+        Fixed("match", {S, S}, FnMatch),
+        Fixed("reReplaceAll", {S, S, S}, FnReReplaceAll),
+        Fixed("safeHtml", {S}, FnIdentity),
+        Fixed("stripPort", {S}, FnStripPort),
+        Fixed("stripDomain", {S}, FnStripDomain),
+        Fixed("graphLink", {S}, FnGraphLink),
+        Fixed("tableLink", {S}, FnTableLink),
+        Fixed("parseDuration", {S}, FnParseDuration),
+        Fixed("urlQueryEscape", {S}, FnUrlQueryEscape),
+        Fixed("pathPrefix", {}, FnPathPrefix),
+        Fixed("externalURL", {}, FnExternalURL),
+    };
+    v.insert(v.end(), prometheus.begin(), prometheus.end());
+    return v;
+  }();
+  return kFunctions;
+}
+
 }  // namespace
 
 const FuncDef* FindFunction(std::string_view name) {
   for (const FuncDef& f : Functions()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+const FuncDef* FindFunction(FunctionSet set, std::string_view name) {
+  if (set == FunctionSet::kLoki) return FindFunction(name);
+  for (const FuncDef& f : PrometheusFunctions()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+const FuncDef* FindDurationMethod(std::string_view name) {
+  static const std::vector<FuncDef> kMethods = {
+      Fixed("Hours", {}, FnDHours),
+      Fixed("Minutes", {}, FnDMinutes),
+      Fixed("Seconds", {}, FnDSeconds),
+      Fixed("Milliseconds", {}, FnDMilliseconds),
+      Fixed("Microseconds", {}, FnDMicroseconds),
+      Fixed("Nanoseconds", {}, FnDNanoseconds),
+      Fixed("String", {}, FnDString),
+  };
+  for (const FuncDef& f : kMethods) {
     if (f.name == name) return &f;
   }
   return nullptr;

@@ -396,6 +396,36 @@ class Printer {
         out_->push_back(']');
         return;
       }
+      case Kind::kStringMap: {
+        out_->append("map[");
+        bool first = true;
+        for (const storage::Label& l : v.MapEntries()) {
+          if (!first) out_->push_back(' ');
+          first = false;
+          PrintArg(Value::Str(l.name), verb, depth + 1);
+          out_->push_back(':');
+          PrintArg(Value::Str(l.value), verb, depth + 1);
+        }
+        out_->push_back(']');
+        return;
+      }
+      case Kind::kStruct: {
+        out_->push_back('{');
+        for (size_t i = 0; i < v.stype->field_names.size(); ++i) {
+          if (i > 0) out_->push_back(' ');
+          PrintArg(v.stype->field(v.obj, i), verb, depth + 1);
+        }
+        out_->push_back('}');
+        return;
+      }
+      case Kind::kDuration:
+        // A *time.Duration: its String() for the verbs fmt hands to a Stringer.
+        if (verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q') {
+          std::string s;
+          AppendGoDuration(&s, v.i);
+          return FmtString(v, s, verb);
+        }
+        return BadVerb(v, verb);
       case Kind::kNil:
         break;
     }

@@ -746,4 +746,66 @@ GoTime NowUtc() {
   return TimeUnix(FloorDiv(ns, 1'000'000'000), FloorMod(ns, 1'000'000'000));
 }
 
+void AppendGoDuration(std::string* out, int64_t ns) {
+  // Built from the right, as Go's Duration.format does.
+  char buf[32];
+  size_t w = sizeof(buf);
+  bool neg = ns < 0;
+  uint64_t u = neg ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  // fmtFrac: the fraction of u / 10^prec without trailing zeros (nor the point when it is 0).
+  auto frac = [&](int prec) {
+    bool print = false;
+    for (int i = 0; i < prec; ++i) {
+      auto digit = static_cast<char>(u % 10);
+      print = print || digit != 0;
+      if (print) buf[--w] = static_cast<char>('0' + digit);
+      u /= 10;
+    }
+    if (print) buf[--w] = '.';
+  };
+  auto integer = [&](uint64_t v) {
+    if (v == 0) {
+      buf[--w] = '0';
+      return;
+    }
+    for (; v > 0; v /= 10) buf[--w] = static_cast<char>('0' + v % 10);
+  };
+  buf[--w] = 's';
+  if (u < 1'000'000'000) {
+    // Under a second: the largest unit of ns, µs and ms that keeps an integer part.
+    if (u == 0) {
+      out->append("0s");
+      return;
+    }
+    int prec = 0;
+    if (u < 1000) {
+      buf[--w] = 'n';
+    } else if (u < 1'000'000) {
+      prec = 3;
+      buf[--w] = '\xB5';  // U+00B5 'µ'
+      buf[--w] = '\xC2';
+    } else {
+      prec = 6;
+      buf[--w] = 'm';
+    }
+    frac(prec);
+    integer(u);
+  } else {
+    frac(9);
+    integer(u % 60);
+    u /= 60;
+    if (u > 0) {
+      buf[--w] = 'm';
+      integer(u % 60);
+      u /= 60;
+      if (u > 0) {
+        buf[--w] = 'h';
+        integer(u);
+      }
+    }
+  }
+  if (neg) buf[--w] = '-';
+  out->append(buf + w, sizeof(buf) - w);
+}
+
 }  // namespace sluice::query::logql::template_internal

@@ -12,7 +12,8 @@
 //   logql_template_gofmt.cc      fmt's verbs: how values print
 //   logql_template_parse.cc      the lexer, the parse tree and the parser
 //   logql_template_exec.cc       the evaluator
-//   logql_template_functions.cc  the functions: text/template's builtins, Loki's and sprig's
+//   logql_template_functions.cc  the functions: text/template's builtins, Loki's, sprig's and
+//                                Prometheus' (alert_template.h)
 //   logql_template.cc            the public Template
 #pragma once
 
@@ -36,6 +37,7 @@
 #include "query/logql_template.h"
 #include "query/promql_lexer.h"            // GoQuote: strconv.Quote
 #include "query/promql_parser_internal.h"  // DecodeRune, AppendUtf8, IsPrint, UnicodeName, QuoteRune
+#include "storage/labels.h"
 
 namespace sluice::query::logql::template_internal {
 
@@ -163,6 +165,19 @@ enum class Kind : uint8_t {
   kLabels,  // the entry's labels: `.` and `$`
   kJsonMap,
   kJsonArray,
+  // Only in alert templates (alert_template.h):
+  kStringMap,  // a map[string]string: `obj` is a canonical storage::Labels, null for a nil map
+  kStruct,     // a struct: `obj` described by `stype`
+  kDuration,   // a *time.Duration (toDuration): `i` nanoseconds
+};
+
+struct Value;
+// A Go struct given as data (the `.` of alert templates): its type's name as reflect prints it,
+// its field names in order, and a field's value by index.
+struct StructType {
+  std::string_view type_name;
+  std::span<const std::string_view> field_names;
+  Value (*field)(const void* self, size_t index);
 };
 
 struct Value {
@@ -176,6 +191,8 @@ struct Value {
   };
   std::string_view s;
   const JsonNode* json = nullptr;
+  const void* obj = nullptr;          // kStringMap, kStruct
+  const StructType* stype = nullptr;  // kStruct
   GoTime t;
 
   static Value Str(std::string_view v) {
@@ -208,7 +225,40 @@ struct Value {
     x.t = v;
     return x;
   }
+  static Value StringMap(const storage::Labels* labels) {
+    Value x;
+    x.kind = Kind::kStringMap;
+    x.obj = labels;
+    return x;
+  }
+  static Value Struct(const StructType* type, const void* self) {
+    Value x;
+    x.kind = Kind::kStruct;
+    x.stype = type;
+    x.obj = self;
+    return x;
+  }
+  static Value Duration(int64_t ns) {
+    Value x;
+    x.kind = Kind::kDuration;
+    x.i = ns;
+    return x;
+  }
   bool IsInteger() const { return kind == Kind::kInt || kind == Kind::kInt64; }
+  // kStringMap: the map's entries, sorted by name (a nil map has none).
+  std::span<const storage::Label> MapEntries() const {
+    if (obj == nullptr) return {};
+    return *static_cast<const storage::Labels*>(obj);
+  }
+  // kStringMap: the value of a key, "" when absent (the zero value).
+  std::string_view MapValue(std::string_view key) const {
+    auto entries = MapEntries();
+    auto it =
+        std::lower_bound(entries.begin(), entries.end(), key,
+                         [](const storage::Label& l, std::string_view k) { return l.name < k; });
+    if (it == entries.end() || it->name != key) return {};
+    return it->value;
+  }
 };
 
 // A value of a JSON document (fromJson): null is a nil interface.
@@ -295,6 +345,8 @@ void AppendTimeString(std::string* out, const GoTime& t);
 std::optional<GoTime> ParseTime(std::string_view layout, std::string_view value);
 // time.Now() in UTC.
 GoTime NowUtc();
+// time.Duration.String(): "1h2m3.5s", "1.5ms", "0s".
+void AppendGoDuration(std::string* out, int64_t ns);
 
 // ---- fmt (logql_template_gofmt.cc) ----------------------------------------------------------
 
@@ -328,10 +380,17 @@ struct FuncDef {
   FuncImpl impl;
   Special special;
 };
+// Which functions a template may call, besides text/template's builtins: Loki's (line_format,
+// label_format) or Prometheus' (alert templates).
+enum class FunctionSet : uint8_t { kLoki, kPrometheus };
 // The function of a name: text/template's builtins, Loki's and sprig's; nullptr when unknown.
 const FuncDef* FindFunction(std::string_view name);
+// The same in a function set.
+const FuncDef* FindFunction(FunctionSet set, std::string_view name);
 // The method of time.Time of a name (`{{ __timestamp__.Unix }}`); nullptr when unknown.
 const FuncDef* FindTimeMethod(std::string_view name);
+// The method of time.Duration of a name (`{{ (toDuration 90).Minutes }}`); nullptr when unknown.
+const FuncDef* FindDurationMethod(std::string_view name);
 
 // ---- Parse tree and parser (logql_template_parse.cc) ----------------------------------------
 
@@ -430,7 +489,9 @@ std::pair<int, size_t> LineAndColumn(std::string_view text, size_t pos);
 // Parses `text` (named `name` in errors) into `root`: Go's Tree.Parse, with its error text as an
 // InvalidArgument (`template: line:1: function "foo" not defined`). The tree's views point into
 // `text`.
-Status ParseTemplate(std::string_view text, std::string_view name, std::vector<Node>* root);
+// `functions` says which functions the text may call.
+Status ParseTemplate(std::string_view text, std::string_view name, std::vector<Node>* root,
+                     FunctionSet functions = FunctionSet::kLoki);
 
 // Loki's listNodeFields: the names of field nodes, in the order they appear.
 void CollectFields(const std::vector<Node>& nodes, std::vector<std::string>* out);
@@ -456,6 +517,13 @@ struct Scratch {
   bool busy = false;
 };
 
+// What an execution sees besides the tree when the data is not a LogQL entry (alert templates).
+struct ExecData {
+  Value root;                     // `.` and `$` at the start
+  std::string_view external_url;  // externalURL, pathPrefix
+  int64_t now_ms = 0;             // now
+};
+
 // What the functions see of one execution; the evaluator is one.
 class Exec {
  public:
@@ -469,6 +537,8 @@ class Exec {
     return s_.tmp;
   }
   const TemplateInput& input() const { return in_; }
+  // Null for LogQL templates.
+  const ExecData* data() const { return data_; }
   const CompiledRegex* literal_regex() const { return current_regex_; }
   JsonNode* NewJson() {
     s_.json.push_back(std::make_unique<JsonNode>());
@@ -490,6 +560,7 @@ class Exec {
 
   const TemplateInput& in_;
   Scratch& s_;
+  const ExecData* data_ = nullptr;
   std::string call_error_;                        // a function's error (CallError)
   const CompiledRegex* current_regex_ = nullptr;  // the pattern compiled with the called command
 };
@@ -498,5 +569,7 @@ class Exec {
 // was.
 Status Execute(const TemplateTree& tree, const TemplateInput& input, std::string* out,
                Scratch& scratch);
+// The same over other data: `.` is data.root instead of the entry's labels.
+Status Execute(const TemplateTree& tree, const ExecData& data, std::string* out, Scratch& scratch);
 
 }  // namespace sluice::query::logql::template_internal

@@ -700,14 +700,16 @@ std::pair<int, size_t> LineAndColumn(std::string_view text, size_t pos) {
 namespace {
 
 bool IsRegexFunction(const FuncDef* f) {
+  // Loki's, then Prometheus' (a name is only found in its own function set).
   return f != nullptr && (f->name == "regexReplaceAll" || f->name == "regexReplaceAllLiteral" ||
-                          f->name == "count");
+                          f->name == "count" || f->name == "reReplaceAll" || f->name == "match");
 }
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view name, std::vector<Token> tokens)
-      : text_(text), name_(name), tokens_(std::move(tokens)) {}
+  Parser(std::string_view text, std::string_view name, std::vector<Token> tokens,
+         FunctionSet functions)
+      : text_(text), name_(name), tokens_(std::move(tokens)), functions_(functions) {}
 
   // Go's Tree.parse: the top-level list.
   bool Parse(std::vector<Node>* root) {
@@ -1059,7 +1061,7 @@ class Parser {
     switch (t.type) {
       case Tok::kIdentifier:
         node->type = ArgType::kIdentifier;
-        node->func = FindFunction(t.val);
+        node->func = FindFunction(functions_, t.val);
         if (node->func == nullptr) {
           return Errorf(fmt::format("function {} not defined", GoQuote(t.val)));
         }
@@ -1200,6 +1202,7 @@ class Parser {
   std::string_view text_;
   std::string_view name_;
   std::vector<Token> tokens_;
+  FunctionSet functions_;
   size_t idx_ = 0;
   size_t lexed_ = 0;
   std::vector<std::string_view> vars_ = {"$"};
@@ -1211,8 +1214,9 @@ class Parser {
 
 }  // namespace
 
-Status ParseTemplate(std::string_view text, std::string_view name, std::vector<Node>* root) {
-  Parser parser(text, name, Lexer(text).Run());
+Status ParseTemplate(std::string_view text, std::string_view name, std::vector<Node>* root,
+                     FunctionSet functions) {
+  Parser parser(text, name, Lexer(text).Run(), functions);
   if (!parser.Parse(root)) return Status::InvalidArgument(parser.error());
   return Status::Ok();
 }

@@ -75,6 +75,12 @@ std::string_view TypeName(const Value& v) {
       return "map[string]interface {}";
     case Kind::kJsonArray:
       return "[]interface {}";
+    case Kind::kStringMap:
+      return "map[string]string";
+    case Kind::kStruct:
+      return v.stype->type_name;
+    case Kind::kDuration:
+      return "*time.Duration";
   }
   return "?";
 }
