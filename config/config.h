@@ -135,6 +135,26 @@ struct QueryConfig {
   bool operator==(const QueryConfig&) const = default;
 };
 
+// Alerting and recording rules (Prometheus' rule files; Loki's ruler files for LogQL) and where
+// alerts go. Reloadable (SIGHUP, POST /-/reload): the rule files are read again.
+struct AlertingConfig {
+  std::vector<std::string> rule_files;        // paths or globs of rule files with PromQL groups
+  std::vector<std::string> logql_rule_files;  // ... with LogQL groups (Loki's ruler format)
+  Duration evaluation_interval = 1min;        // groups without `interval`
+  Duration resend_delay = 1min;               // a firing alert is sent again this often
+  Duration query_timeout = 2min;              // one rule's query
+  std::string tenant;                         // whose data rules query and write; "" = default
+  // What $externalURL is and generator URLs point at; "" = http://<hostname>:<http port>.
+  std::string external_url;
+  std::vector<std::pair<std::string, std::string>> external_labels;  // added to every alert
+  // Alertmanagers to POST alerts to (their base URL, e.g. http://127.0.0.1:9093).
+  std::vector<std::string> alertmanagers;
+  // Routes and webhook receivers in Alertmanager's configuration format, for notifying on-call
+  // directly; "" = none.
+  std::string notifications_file;
+  bool operator==(const AlertingConfig&) const = default;
+};
+
 enum class LogFormat { kText, kJson };
 
 struct LogConfig {
@@ -149,6 +169,7 @@ struct Config {
   IngestConfig ingest;
   LimitsConfig limits;
   QueryConfig query;
+  AlertingConfig alerting;
   LogConfig log;
 };
 

@@ -96,6 +96,20 @@ void ReadQuery(YamlMapReader m, QueryConfig& c) {
   m.Finish();
 }
 
+void ReadAlerting(YamlMapReader m, AlertingConfig& c) {
+  m.StringList("rule_files", c.rule_files);
+  m.StringList("logql_rule_files", c.logql_rule_files);
+  m.Duration("evaluation_interval", c.evaluation_interval, 1s, 24h);
+  m.Duration("resend_delay", c.resend_delay, 1s, 24h);
+  m.Duration("query_timeout", c.query_timeout, 1ms, 24h);
+  m.String("tenant", c.tenant, true);
+  m.String("external_url", c.external_url, true);
+  m.StringMap("external_labels", c.external_labels);
+  m.StringList("alertmanagers", c.alertmanagers);
+  m.String("notifications_file", c.notifications_file, true);
+  m.Finish();
+}
+
 void ReadLog(YamlMapReader m, LogConfig& c) {
   m.Enum<std::string>("level", c.level,
                       {{"trace", "trace"},
@@ -129,6 +143,7 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   ReadIngest(top.Child("ingest"), config.ingest);
   ReadLimits(top.Child("limits"), config.limits);
   ReadQuery(top.Child("query"), config.query);
+  ReadAlerting(top.Child("alerting"), config.alerting);
   ReadLog(top.Child("log"), config.log);
   top.Finish();
   if (!errors.empty()) return errors.ToStatus();

@@ -226,6 +226,30 @@ bool YamlMapReader::EnumChoice(Entry& entry, const std::vector<std::string_view>
   return true;
 }
 
+void YamlMapReader::StringMap(std::string_view key,
+                              std::vector<std::pair<std::string, std::string>>& out) {
+  Entry* entry = Find(key);
+  if (entry == nullptr) return;
+  if (!entry->value.IsMap()) {
+    Error(*entry, "expected a mapping of strings to strings");
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const auto& item : entry->value) {
+    if (!item.first.IsScalar() || !item.second.IsScalar()) {
+      Error(*entry, "expected a mapping of strings to strings");
+      return;
+    }
+    Result<std::string> expanded = ExpandEnv(item.second.Scalar(), *env_);
+    if (!expanded.ok()) {
+      Error(*entry, expanded.status().message());
+      return;
+    }
+    items.emplace_back(item.first.Scalar(), std::move(expanded).value());
+  }
+  out = std::move(items);
+}
+
 YamlMapReader YamlMapReader::Child(std::string_view key) {
   Entry* entry = Find(key);
   if (entry == nullptr) return YamlMapReader(YAML::Node(), PathOf(key), errors_, env_);

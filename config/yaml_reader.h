@@ -56,6 +56,8 @@ class YamlMapReader {
   void String(std::string_view key, std::string& out, bool allow_empty = false);
   // A YAML list of strings, or one comma-separated string.
   void StringList(std::string_view key, std::vector<std::string>& out);
+  // A mapping of strings to strings, in the file's order.
+  void StringMap(std::string_view key, std::vector<std::pair<std::string, std::string>>& out);
   template <typename E>
   void Enum(std::string_view key, E& out,
             std::initializer_list<std::pair<std::string_view, E>> choices);

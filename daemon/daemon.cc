@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
+#include "alerting/alerting_service.h"
 #include "base/units.h"
 #include "config/config_loader.h"
 #include "daemon/api/elasticsearch_api.h"
@@ -21,6 +24,7 @@
 #include "daemon/api/otlp_logs_api.h"
 #include "daemon/api/prometheus_api.h"
 #include "daemon/api/query_executor.h"
+#include "daemon/api/rules_api.h"
 #include "daemon/api/status_api.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
@@ -62,6 +66,7 @@ struct Daemon::Components {
   std::unique_ptr<storage::MetricStore> metrics;
   std::unique_ptr<pipeline::IngestService> ingest;
   std::unique_ptr<QueryExecutor> queries;
+  std::unique_ptr<alerting::AlertingService> alerting;
   std::unique_ptr<AdmissionBudget> budget;
   int64_t start_time_ns = UnixNowNs();
   ConfigLoadStatus config_status;
@@ -135,6 +140,49 @@ pipeline::FieldMapping FieldMappingFrom(const config::FieldsConfig& c) {
   m.stream_fields = c.stream;
   m.ignore_fields = c.ignore;
   return m;
+}
+
+// "" → http://<hostname>:<HTTP port>, as Prometheus derives its external URL.
+std::string ExternalUrl(const config::Config& c) {
+  if (!c.alerting.external_url.empty()) {
+    std::string url = c.alerting.external_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  std::string host(256, '\0');
+  if (gethostname(host.data(), host.size()) != 0) host = "localhost";
+  host.resize(std::strlen(host.c_str()));
+  const std::string& listen = c.server.http_listen;
+  return fmt::format("http://{}:{}", host, listen.substr(listen.rfind(':') + 1));
+}
+
+Result<alerting::AlertingServiceOptions> AlertingOptionsFrom(const config::Config& c) {
+  alerting::AlertingServiceOptions o;
+  o.rules.promql_rule_files = c.alerting.rule_files;
+  o.rules.logql_rule_files = c.alerting.logql_rule_files;
+  auto ms = [](config::Duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  o.rules.settings.default_interval_ms = ms(c.alerting.evaluation_interval);
+  o.rules.settings.resend_delay_ms = ms(c.alerting.resend_delay);
+  o.rules.settings.env.external_url = ExternalUrl(c);
+  for (const auto& [name, value] : c.alerting.external_labels) {
+    if (!storage::IsValidLabelName(name)) {
+      return Status::InvalidArgument(
+          fmt::format("alerting.external_labels: invalid label name \"{}\"", name));
+    }
+    o.rules.settings.env.external_labels.push_back(storage::Label{name, value});
+  }
+  SLUICE_RETURN_IF_ERROR(storage::Canonicalize(o.rules.settings.env.external_labels));
+  o.tenant = c.alerting.tenant.empty() ? c.tenants.default_tenant : c.alerting.tenant;
+  o.query_timeout = std::chrono::milliseconds(ms(c.alerting.query_timeout));
+  o.promql.lookback_delta_ms = ms(c.query.lookback_delta);
+  o.promql.max_samples = static_cast<uint64_t>(c.query.max_samples);
+  o.logql.max_series = static_cast<size_t>(c.query.max_query_series);
+  o.logql.max_samples = static_cast<uint64_t>(c.query.max_samples);
+  o.alertmanagers = c.alerting.alertmanagers;
+  o.notifications_file = c.alerting.notifications_file;
+  return o;
 }
 
 }  // namespace
@@ -243,6 +291,16 @@ Status Daemon::Start() {
   tail_api.max_entries = static_cast<size_t>(config_.query.max_entries_limit_per_query);
   RegisterLokiTailApi(c->router, std::move(tail_api));
 
+  auto alerting_options = AlertingOptionsFrom(config_);
+  if (!alerting_options.ok()) return alerting_options.status();
+  auto alerting_service = alerting::AlertingService::Start(std::move(*alerting_options), *c->shards,
+                                                           *c->metrics, *c->logs, *registry_);
+  if (!alerting_service.ok()) return alerting_service.status();
+  c->alerting = std::move(*alerting_service);
+  RegisterRulesApi(c->router, RulesApiOptions{.groups = [service = c->alerting.get()] {
+                     return service->Groups();
+                   }});
+
   // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
   // then (force_merge) compact storage to its final size.
   Components* components = c.get();
@@ -312,6 +370,18 @@ Status Daemon::Reload() {
   for (const std::string& key : config::RestartRequiredChanges(config_, next)) {
     spdlog::warn("reload: changes under {} take effect after a restart", key);
   }
+  if (components_ && components_->alerting) {
+    auto alerting_options = AlertingOptionsFrom(next);
+    Status reloaded = alerting_options.ok()
+                          ? components_->alerting->Reload(std::move(*alerting_options))
+                          : alerting_options.status();
+    if (!reloaded.ok()) {
+      spdlog::error("reload: keeping the running rules; {}", reloaded.message());
+      components_->config_status.Record(false);
+      return reloaded;
+    }
+    config_.alerting = next.alerting;
+  }
   // Keep what is running for everything that cannot change in place.
   config_.log.level = next.log.level;
   config_.limits = next.limits;
@@ -344,6 +414,8 @@ void Daemon::Shutdown() {
     if (forced > 0) spdlog::warn("shutdown: closed {} connections still busy", forced);
   }
   if (components->tcp) components->tcp->Stop();
+  // Rules write into the metric store: they stop before it does.
+  if (components->alerting) components->alerting->Stop();
   // Queries still running are cancelled and queued ones refused, before the stores they read go.
   if (components->queries) components->queries->Stop();
   if (components->ingest) components->ingest->Stop();

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <optional>
 
+#include "alerting/notify_config.h"
+#include "alerting/rule_file.h"
 #include "base/build_info.h"
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
@@ -33,6 +35,8 @@ static int Run(int argc, char** argv) {
   std::string data_dir;
   std::string listen;
   std::optional<std::string> tcp_listen;
+  std::vector<std::string> check_rules;
+  std::string rules_language = "promql";
   app.add_option("-c,--config", config_path,
                  "YAML config file (default: the built-in copy of config/sluice.yaml)");
   app.add_flag("--check-config", check_config, "Validate the config and exit (0 when valid)");
@@ -41,7 +45,23 @@ static int Run(int argc, char** argv) {
   app.add_option("--listen", listen, "Override server.http_listen (host:port)");
   app.add_option("--tcp-listen", tcp_listen,
                  "Override server.tcp_listen (host:port; an empty value turns it off)");
+  app.add_option("--check-rules", check_rules,
+                 "Validate rule files like `promtool check rules` and exit (0 when all are valid)");
+  app.add_option("--rules-language", rules_language,
+                 "The expressions' language for --check-rules: promql or logql (Loki ruler files)")
+      ->check(CLI::IsMember({"promql", "logql"}));
   CLI11_PARSE(app, argc, argv);
+
+  if (!check_rules.empty()) {
+    std::string out;
+    int code = sluice::alerting::CheckRuleFiles(check_rules,
+                                                rules_language == "logql"
+                                                    ? sluice::alerting::RuleLanguage::kLogQL
+                                                    : sluice::alerting::RuleLanguage::kPromQL,
+                                                &out);
+    std::cout << out;
+    return code;
+  }
 
   if (version) {
     std::cout << VersionLine() << "\n";
@@ -58,6 +78,24 @@ static int Run(int argc, char** argv) {
     return 1;
   }
   if (check_config) {
+    // The files the config points at are part of it: a rule file that would not load is an
+    // error now rather than at start.
+    const auto& alerting = loaded->alerting;
+    std::string errors;
+    for (auto [files, language] :
+         {std::pair{&alerting.rule_files, sluice::alerting::RuleLanguage::kPromQL},
+          std::pair{&alerting.logql_rule_files, sluice::alerting::RuleLanguage::kLogQL}}) {
+      auto rules = sluice::alerting::LoadRuleFiles(*files, language);
+      if (!rules.ok()) errors += std::string(rules.status().message()) + "\n";
+    }
+    if (!alerting.notifications_file.empty()) {
+      auto notify = sluice::alerting::LoadNotifyConfig(alerting.notifications_file);
+      if (!notify.ok()) errors += std::string(notify.status().message()) + "\n";
+    }
+    if (!errors.empty()) {
+      std::cerr << "sluice: invalid config:\n" << errors;
+      return 1;
+    }
     std::cout << config_name << ": OK\n";
     return 0;
   }

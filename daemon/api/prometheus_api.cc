@@ -530,19 +530,6 @@ HttpResponse ParseQuery(const Api&, const ApiRequest& req, const std::atomic<boo
   return Success(data);
 }
 
-HttpResponse Rules(const Api&, const ApiRequest& req, const std::atomic<bool>&) {
-  std::string type(req.params.Get("type"));
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!type.empty() && type != "alert" && type != "record") {
-    return InvalidParam("type", fmt::format("not supported value {}", GoQuote(type)));
-  }
-  return Success(R"({"groups":[]})");  // Sluice evaluates no rules (yet)
-}
-
-HttpResponse Alerts(const Api&, const ApiRequest&, const std::atomic<bool>&) {
-  return Success(R"({"alerts":[]})");
-}
-
 HttpResponse RuntimeInfo(const Api& api, const ApiRequest&, const std::atomic<bool>&) {
   PrometheusRuntimeInfo info;
   if (api.options.runtime_info) info = api.options.runtime_info();
@@ -631,8 +618,6 @@ void RegisterPrometheusApi(Router& router, PrometheusApiOptions options) {
   AddEndpoint(router, {kGet, kPost}, "/api/v1/query_exemplars", api, QueryExemplars, true);
   AddEndpoint(router, {kGet, kPost}, "/api/v1/format_query", api, FormatQuery, true);
   AddEndpoint(router, {kGet, kPost}, "/api/v1/parse_query", api, ParseQuery, true);
-  AddEndpoint(router, {kGet}, "/api/v1/rules", api, Rules, false);
-  AddEndpoint(router, {kGet}, "/api/v1/alerts", api, Alerts, false);
   AddEndpoint(router, {kGet}, "/api/v1/status/runtimeinfo", api, RuntimeInfo, false);
 }
 

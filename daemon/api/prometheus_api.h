@@ -13,8 +13,8 @@
 //   GET|POST /api/v1/format_query       query: Prometheus' Pretty() of the expression
 //   GET|POST /api/v1/parse_query        query: the syntax tree as JSON (Prometheus 2.45+)
 //   GET      /api/v1/status/runtimeinfo
-//   GET      /api/v1/rules, /api/v1/alerts: Sluice has no rules yet, so no groups and no alerts
-// (/api/v1/status/buildinfo lives with the other status endpoints, status_api.h.)
+// (/api/v1/status/buildinfo lives with the other status endpoints, status_api.h; /api/v1/rules
+// and /api/v1/alerts with the other rule APIs, rules_api.h.)
 //
 //   success: {"status":"success","data":<data>[,"warnings":[...]]}
 //   failure: {"status":"error","errorType":<type>,"error":<text>} with
