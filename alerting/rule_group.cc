@@ -161,10 +161,20 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
   const auto group_start = std::chrono::steady_clock::now();
   const int64_t query_ts = ts_ms - spec_.query_offset_ms;
   std::vector<Alert> to_send;
-  for (Rule& rule : rules_) {
+  // A recording rule's results are written before the next rule runs, which may read them. What
+  // alerting rules write (ALERTS, ALERTS_FOR_STATE) and their state go out once for the whole
+  // group: each durable write waits for a commit, and per rule those waits were most of the time
+  // a group took.
+  std::vector<RuleSample> deferred_samples;
+  std::vector<std::pair<Rule*, std::set<storage::Labels>>> deferred_series;
+  std::vector<KvWrite> state_writes;
+  std::vector<sluice::Status> statuses(rules_.size());
+  std::vector<double> seconds(rules_.size());
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    Rule& rule = rules_[i];
     const auto rule_start = std::chrono::steady_clock::now();
     std::vector<RuleSample> samples;
-    sluice::Status status;
+    sluice::Status& status = statuses[i];
     auto result = rule.query->Eval(query_ts);
     if (!result.ok()) {
       status = result.status();
@@ -185,7 +195,11 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
           samples.push_back(RuleSample{labels, query_ts, storage::StaleNaN()});
         }
       }
-      if (sluice::Status s = sink.Append(samples); !s.ok()) {
+      if (rule.alerting) {
+        deferred_samples.insert(deferred_samples.end(), std::make_move_iterator(samples.begin()),
+                                std::make_move_iterator(samples.end()));
+        deferred_series.emplace_back(&rule, std::move(current));
+      } else if (sluice::Status s = sink.Append(samples); !s.ok()) {
         status = s;
       } else {
         rule.previous_series = std::move(current);
@@ -196,40 +210,60 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
       std::vector<Alert> alerts =
           rule.alerting->AlertsToSend(ts_ms, settings.resend_delay_ms, interval_ms_,
                                       GeneratorUrl(settings.env.external_url, rule.query->text()));
-      // The state goes to disk before the notifications leave: after a crash, a sent alert is
-      // known as sent and nothing pages twice; at worst a notification is sent again later.
       std::vector<AlertInstance> changed;
       std::vector<uint64_t> deleted;
       rule.alerting->TakeChanges(&changed, &deleted);
-      std::vector<KvWrite> writes;
       for (const AlertInstance& a : changed) {
-        writes.push_back(KvWrite{AlertStateKey(rule.state_prefix, AlertFingerprint(a.labels)),
-                                 EncodeAlertInstance(a), false});
+        state_writes.push_back(KvWrite{AlertStateKey(rule.state_prefix, AlertFingerprint(a.labels)),
+                                       EncodeAlertInstance(a), false});
       }
       for (uint64_t fp : deleted) {
-        writes.push_back(KvWrite{AlertStateKey(rule.state_prefix, fp), {}, true});
+        state_writes.push_back(KvWrite{AlertStateKey(rule.state_prefix, fp), {}, true});
       }
-      if (!writes.empty()) {
-        if (sluice::Status s = store.Write(writes); !s.ok()) {
-          spdlog::error("alerting: persisting the state of rule {} failed: {}", rule.spec.name(),
-                        s.message());
+      // Prometheus' notifier adds the external labels an alert does not have already.
+      for (Alert& alert : alerts) {
+        for (const storage::Label& l : settings.env.external_labels) {
+          auto it = std::lower_bound(
+              alert.labels.begin(), alert.labels.end(), l.name,
+              [](const storage::Label& a, const std::string& n) { return a.name < n; });
+          if (it == alert.labels.end() || it->name != l.name) alert.labels.insert(it, l);
         }
       }
       to_send.insert(to_send.end(), std::make_move_iterator(alerts.begin()),
                      std::make_move_iterator(alerts.end()));
     }
+    seconds[i] = SecondsSince(rule_start);
+  }
 
+  if (sluice::Status s = sink.Append(deferred_samples); !s.ok()) {
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      if (rules_[i].alerting && statuses[i].ok()) statuses[i] = s;
+    }
+  } else {
+    for (auto& [rule, series] : deferred_series) rule->previous_series = std::move(series);
+  }
+  // The state goes to disk before the notifications leave (the caller sends them): after a
+  // crash, a sent alert is known as sent and nothing pages twice; at worst one is sent again.
+  if (!state_writes.empty()) {
+    if (sluice::Status s = store.Write(state_writes); !s.ok()) {
+      spdlog::error("alerting: persisting the alert state of group {} failed: {}", spec_.name,
+                    s.message());
+    }
+  }
+
+  std::lock_guard lock(status_mu_);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const sluice::Status& status = statuses[i];
+    RuleStatus& rs = rules_[i].status;
     if (!status.ok()) {
-      spdlog::warn("alerting: evaluating rule {} of group {} failed: {}", rule.spec.name(),
+      spdlog::warn("alerting: evaluating rule {} of group {} failed: {}", rules_[i].spec.name(),
                    spec_.name, status.message());
     }
-    std::lock_guard lock(status_mu_);
-    rule.status.health = status.ok() ? "ok" : "err";
-    rule.status.last_error = status.ok() ? "" : std::string(status.message());
-    rule.status.last_evaluation_ms = ts_ms;
-    rule.status.evaluation_seconds = SecondsSince(rule_start);
+    rs.health = status.ok() ? "ok" : "err";
+    rs.last_error = status.ok() ? "" : std::string(status.message());
+    rs.last_evaluation_ms = ts_ms;
+    rs.evaluation_seconds = seconds[i];
   }
-  std::lock_guard lock(status_mu_);
   last_evaluation_ms_ = ts_ms;
   evaluation_seconds_ = SecondsSince(group_start);
   return to_send;

@@ -145,6 +145,40 @@ query:
             "query.max_sample at sluice.yaml:2:3: unknown key (did you mean max_samples?)");
 }
 
+TEST(ConfigLoader, ReadsAlertingSection) {
+  Result<Config> r = LoadConfigFromString(R"(
+alerting:
+  rule_files: [a.yml, "rules/*.yml"]
+  logql_rule_files: loki.yml
+  evaluation_interval: 15s
+  resend_delay: 2m
+  tenant: team-a
+  external_url: http://sluice.example:3100
+  external_labels:
+    cluster: eu1
+    replica: ${REPLICA}
+  alertmanagers: [http://127.0.0.1:9093]
+  notifications_file: notify.yml
+)",
+                                          "x.yaml", FakeEnv({{"REPLICA", "b"}}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->alerting.rule_files, (std::vector<std::string>{"a.yml", "rules/*.yml"}));
+  EXPECT_EQ(r->alerting.logql_rule_files, (std::vector<std::string>{"loki.yml"}));
+  EXPECT_EQ(r->alerting.evaluation_interval, 15s);
+  EXPECT_EQ(r->alerting.resend_delay, 2min);
+  EXPECT_EQ(r->alerting.tenant, "team-a");
+  EXPECT_EQ(r->alerting.external_url, "http://sluice.example:3100");
+  EXPECT_EQ(r->alerting.external_labels, (std::vector<std::pair<std::string, std::string>>{
+                                             {"cluster", "eu1"}, {"replica", "b"}}));
+  EXPECT_EQ(r->alerting.alertmanagers, (std::vector<std::string>{"http://127.0.0.1:9093"}));
+  EXPECT_EQ(r->alerting.notifications_file, "notify.yml");
+  EXPECT_EQ(
+      ErrorOf("alerting:\n  external_labels: [a]\n"),
+      "alerting.external_labels at sluice.yaml:2:3: expected a mapping of strings to strings");
+  EXPECT_EQ(ErrorOf("alerting:\n  evaluation_interval: 10ms\n"),
+            "alerting.evaluation_interval at sluice.yaml:2:3: must be between 1s and 1d, got 10ms");
+}
+
 TEST(ConfigLoader, NullValuesKeepDefaults) {
   Result<Config> r =
       LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
