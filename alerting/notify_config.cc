@@ -275,7 +275,7 @@ bool Parser::CheckMap(const YAML::Node& node, std::string_view where, const KeyL
       Error(it->first.Mark(), where, "keys must be plain strings");
       continue;
     }
-    const std::string& key = it->first.Scalar();
+    const std::string key = it->first.Scalar();
     if (!seen.insert(key).second) {
       Error(it->first.Mark(), where, fmt::format("duplicate field \"{}\"", key));
     } else if (Contains(supported, key)) {
@@ -630,8 +630,8 @@ void Parser::ParseWebhook(const YAML::Node& node, const std::string& where, Webh
         Error(it->first.Mark(), hwhere, "expected a mapping of header names to values");
         continue;
       }
-      const std::string& name = it->first.Scalar();
-      const std::string& value = it->second.Scalar();
+      const std::string name = it->first.Scalar();
+      const std::string value = it->second.Scalar();
       if (!IsHttpToken(name)) {
         Error(it->first.Mark(), hwhere, fmt::format("invalid header name \"{}\"", name));
       } else if (value.find_first_of("\r\n") != std::string::npos) {

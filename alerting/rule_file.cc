@@ -210,7 +210,7 @@ class Decoder {
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key;
       if (!Key(it->first, &key)) continue;
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a copy: `it->` yields a temporary
       if (key == "name") {
         String(value, &group->name);
       } else if (key == "interval") {
@@ -251,7 +251,7 @@ class Decoder {
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key;
       if (!Key(it->first, &key)) continue;
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a copy: `it->` yields a temporary
       if (key == "record") {
         if (String(value, &rule->record)) rule->record_pos = PosOf(value);
       } else if (key == "alert") {
@@ -360,7 +360,7 @@ class Decoder {
     std::vector<std::pair<std::string, int>> seen;  // scalar key, line
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->first.IsScalar()) continue;
-      const std::string& key = it->first.Scalar();
+      const std::string key = it->first.Scalar();
       Pos pos = PosOf(it->first);
       auto prev =
           std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });

@@ -168,13 +168,11 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
   std::vector<RuleSample> deferred_samples;
   std::vector<std::pair<Rule*, std::set<storage::Labels>>> deferred_series;
   std::vector<KvWrite> state_writes;
-  std::vector<sluice::Status> statuses(rules_.size());
-  std::vector<double> seconds(rules_.size());
   for (size_t i = 0; i < rules_.size(); ++i) {
     Rule& rule = rules_[i];
     const auto rule_start = std::chrono::steady_clock::now();
     std::vector<RuleSample> samples;
-    sluice::Status& status = statuses[i];
+    sluice::Status status;
     auto result = rule.query->Eval(query_ts);
     if (!result.ok()) {
       status = result.status();
@@ -232,12 +230,16 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
       to_send.insert(to_send.end(), std::make_move_iterator(alerts.begin()),
                      std::make_move_iterator(alerts.end()));
     }
-    seconds[i] = SecondsSince(rule_start);
+    // Each rule's status is published as soon as it ran, as Prometheus does, so that the rules
+    // API never shows an alert's new state next to a rule that looks unevaluated.
+    RecordStatus(i, status, ts_ms, SecondsSince(rule_start));
   }
 
   if (sluice::Status s = sink.Append(deferred_samples); !s.ok()) {
     for (size_t i = 0; i < rules_.size(); ++i) {
-      if (rules_[i].alerting && statuses[i].ok()) statuses[i] = s;
+      if (rules_[i].alerting && rules_[i].status.health == "ok") {
+        RecordStatus(i, s, ts_ms, rules_[i].status.evaluation_seconds);
+      }
     }
   } else {
     for (auto& [rule, series] : deferred_series) rule->previous_series = std::move(series);
@@ -252,21 +254,23 @@ std::vector<Alert> RuleGroup::Eval(int64_t ts_ms, RuleSampleSink& sink, KvStore&
   }
 
   std::lock_guard lock(status_mu_);
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const sluice::Status& status = statuses[i];
-    RuleStatus& rs = rules_[i].status;
-    if (!status.ok()) {
-      spdlog::warn("alerting: evaluating rule {} of group {} failed: {}", rules_[i].spec.name(),
-                   spec_.name, status.message());
-    }
-    rs.health = status.ok() ? "ok" : "err";
-    rs.last_error = status.ok() ? "" : std::string(status.message());
-    rs.last_evaluation_ms = ts_ms;
-    rs.evaluation_seconds = seconds[i];
-  }
   last_evaluation_ms_ = ts_ms;
   evaluation_seconds_ = SecondsSince(group_start);
   return to_send;
+}
+
+void RuleGroup::RecordStatus(size_t rule_index, const sluice::Status& status, int64_t ts_ms,
+                             double seconds) {
+  if (!status.ok()) {
+    spdlog::warn("alerting: evaluating rule {} of group {} failed: {}",
+                 rules_[rule_index].spec.name(), spec_.name, status.message());
+  }
+  std::lock_guard lock(status_mu_);
+  RuleStatus& rs = rules_[rule_index].status;
+  rs.health = status.ok() ? "ok" : "err";
+  rs.last_error = status.ok() ? "" : std::string(status.message());
+  rs.last_evaluation_ms = ts_ms;
+  rs.evaluation_seconds = seconds;
 }
 
 GroupStatus RuleGroup::Snapshot() const {

@@ -95,6 +95,8 @@ class RuleGroup {
       : spec_(std::move(spec)), interval_ms_(interval_ms) {}
   Status EvalRecording(Rule& rule, const query::promql::Vector& result, int64_t sample_ts,
                        std::vector<RuleSample>* out) const;
+  // Publishes a rule's health, error and timing to the rules API (and logs a failure).
+  void RecordStatus(size_t rule_index, const Status& status, int64_t ts_ms, double seconds);
 
   RuleGroupSpec spec_;
   const int64_t interval_ms_;

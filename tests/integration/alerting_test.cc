@@ -52,27 +52,56 @@ struct Payload {
   std::map<std::string, std::string> common_annotations;
 };
 
+// A string field of a JSON object; a missing or non-string field fails the test and yields "".
+std::string StringField(simdjson::dom::element object, std::string_view key) {
+  std::string_view value;
+  if (object[key].get_string().get(value) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "no string field " << key << " in " << simdjson::to_string(object);
+    return "";
+  }
+  return std::string(value);
+}
+
+// The string-valued members of a JSON object field.
+std::map<std::string, std::string> StringMapField(simdjson::dom::element object,
+                                                  std::string_view key) {
+  std::map<std::string, std::string> out;
+  simdjson::dom::object members;
+  if (object[key].get_object().get(members) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "no object field " << key << " in " << simdjson::to_string(object);
+    return out;
+  }
+  for (auto [k, v] : members) {
+    std::string_view value;
+    if (v.get_string().get(value) == simdjson::SUCCESS) out[std::string(k)] = std::string(value);
+  }
+  return out;
+}
+
 Payload ParsePayload(const std::string& body) {
   Payload p;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(body).get(doc) != simdjson::SUCCESS) {
-    ADD_FAILURE() << "not JSON: " << body;
+  simdjson::dom::array alerts;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS ||
+      doc["alerts"].get_array().get(alerts) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "not a webhook payload: " << body;
     return p;
   }
-  p.status = std::string(doc["status"].get_string().value_unsafe());
-  p.group_key = std::string(doc["groupKey"].get_string().value_unsafe());
-  p.receiver = std::string(doc["receiver"].get_string().value_unsafe());
-  for (auto alert : doc["alerts"].get_array().value_unsafe()) {
-    p.alertnames.emplace_back(alert["labels"]["alertname"].get_string().value_unsafe());
-    p.starts_at.emplace_back(alert["startsAt"].get_string().value_unsafe());
+  p.status = StringField(doc, "status");
+  p.group_key = StringField(doc, "groupKey");
+  p.receiver = StringField(doc, "receiver");
+  for (simdjson::dom::element alert : alerts) {
+    simdjson::dom::element labels;
+    if (alert["labels"].get(labels) != simdjson::SUCCESS) {
+      ADD_FAILURE() << "an alert without labels: " << body;
+      continue;
+    }
+    p.alertnames.push_back(StringField(labels, "alertname"));
+    p.starts_at.push_back(StringField(alert, "startsAt"));
   }
-  for (auto [k, v] : doc["commonLabels"].get_object().value_unsafe()) {
-    p.common_labels[std::string(k)] = std::string(v.get_string().value_unsafe());
-  }
-  for (auto [k, v] : doc["commonAnnotations"].get_object().value_unsafe()) {
-    p.common_annotations[std::string(k)] = std::string(v.get_string().value_unsafe());
-  }
+  p.common_labels = StringMapField(doc, "commonLabels");
+  p.common_annotations = StringMapField(doc, "commonAnnotations");
   return p;
 }
 
@@ -414,6 +443,27 @@ TEST_F(AlertingTest, KillWhilePendingFiresOnTimeAndARestartDoesNotPageAgain) {
   std::this_thread::sleep_for(6s);
   EXPECT_THAT(Get(port, "/api/v1/alerts"), ::testing::HasSubstr(R"("state":"firing")"));
   EXPECT_EQ(Delivered(oncall).size(), 1u) << testing::ReadFileTail(log_);
+
+  // SIGHUP with a rule added: the new rule runs, DiskFull keeps its state and pages nobody.
+  WriteFile("promql-rules.yml", R"(groups:
+  - name: disk
+    interval: 1s
+    rules:
+      - alert: DiskFull
+        expr: disk_used_ratio > 0.9
+        for: 8s
+      - record: disk:used:max
+        expr: max(disk_used_ratio)
+)");
+  sluice_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Get(port, "/api/v1/rules").find("disk:used:max") != std::string::npos; }, 10s))
+      << testing::ReadFileTail(log_);
+  std::this_thread::sleep_for(3s);
+  std::string alerts = Get(port, "/api/v1/alerts");
+  EXPECT_THAT(alerts, ::testing::HasSubstr(active_at));
+  EXPECT_THAT(alerts, ::testing::HasSubstr(R"("state":"firing")"));
+  EXPECT_EQ(Delivered(oncall).size(), 1u);
 }
 
 TEST_F(AlertingTest, CheckRulesValidatesLikePromtool) {
