@@ -54,6 +54,7 @@ Result<Targets> BuildTargets(const AlertingServiceOptions& options) {
 
 struct AlertingService::Impl {
   AlertingServiceOptions options;
+  std::string tenant;  // fixed at Start: the engine and the sink are built for it
   std::unique_ptr<KvStore> store;
   std::unique_ptr<RuleQueryEngine> engine;
   std::unique_ptr<MetricStoreSampleSink> sink;
@@ -132,6 +133,7 @@ Result<std::unique_ptr<AlertingService>> AlertingService::Start(AlertingServiceO
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->tenant = options.tenant;
   const storage::Shard& shard0 = shards.shard(0);
   impl->store = MakeRocksKvStore(shard0.db, shard0.cf(storage::Cf::kDefault), "alerting/");
 
@@ -178,6 +180,8 @@ Status AlertingService::Reload(AlertingServiceOptions options) {
 }
 
 std::vector<GroupStatus> AlertingService::Groups() const { return impl_->rules->Snapshot(); }
+
+const std::string& AlertingService::tenant() const { return impl_->tenant; }
 
 void AlertingService::Stop() {
   if (!impl_) return;

@@ -57,6 +57,8 @@ class AlertingService {
   // Reads the rule files and the notifications file again; on error nothing changes.
   Status Reload(AlertingServiceOptions options);
   std::vector<GroupStatus> Groups() const;
+  // Whose data the rules query and write; fixed at Start.
+  const std::string& tenant() const;
   // Stops evaluating; undelivered notifications stay in the outbox for the next start.
   void Stop();
 

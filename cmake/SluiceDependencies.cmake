@@ -13,6 +13,8 @@ find_package(CLI11 2.1 REQUIRED CONFIG)           # header-only
 find_package(spdlog 1.10 REQUIRED CONFIG)         # spdlog::spdlog (compiled, uses the shared fmt)
 find_package(fmt 9 REQUIRED CONFIG)               # fmt::fmt
 find_package(ZLIB REQUIRED)                       # ZLIB::ZLIB
+find_package(OpenSSL 3 REQUIRED)                  # OpenSSL::Crypto (SHA-256), OpenSSL::SSL (TLS)
+pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)  # crypt_rn for bcrypt passwords
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 

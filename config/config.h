@@ -155,6 +155,36 @@ struct AlertingConfig {
   bool operator==(const AlertingConfig&) const = default;
 };
 
+// Scopes a credential grants (bits of AuthCredential::scopes).
+enum AuthScope : unsigned {
+  kScopeRead = 1,   // queries, label and series lookups, rules and alerts, tail, export
+  kScopeWrite = 2,  // every ingest endpoint
+  kScopeAdmin = 4,  // reload, deletion, flush
+};
+
+// One client of the API: who it is, the tenant it acts for, and how it proves it. Secrets are
+// stored as hashes only.
+struct AuthCredential {
+  std::string name;    // for logs
+  std::string tenant;  // the X-Scope-OrgID of every request made with it
+  unsigned scopes = 0;
+  std::string bearer_token_sha256;  // lowercase hex: `Authorization: Bearer <token>`
+  std::string username;             // `Authorization: Basic ...`, with one of:
+  std::string password_sha256;      //   lowercase hex
+  std::string password_bcrypt;      //   $2a$, $2b$ or $2y$ (as htpasswd -B writes)
+  bool operator==(const AuthCredential&) const = default;
+};
+
+// Authentication and authorization of the HTTP API. Reloadable: the credentials and open paths
+// apply at once; turning `enabled` on or off takes a restart.
+struct AuthConfig {
+  bool enabled = false;
+  // Routes (patterns of the route table) served without credentials.
+  std::vector<std::string> open_paths{"/-/healthy", "/-/ready", "/ready", "/metrics"};
+  std::vector<AuthCredential> credentials;
+  bool operator==(const AuthConfig&) const = default;
+};
+
 enum class LogFormat { kText, kJson };
 
 struct LogConfig {
@@ -170,6 +200,7 @@ struct Config {
   LimitsConfig limits;
   QueryConfig query;
   AlertingConfig alerting;
+  AuthConfig auth;
   LogConfig log;
 };
 

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
+#include "base/tenant_id.h"
 #include "config/yaml_reader.h"
 
 namespace sluice::config {
@@ -51,6 +54,9 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
 
 void ReadTenants(YamlMapReader m, TenantsConfig& c) {
   m.String("default_tenant", c.default_tenant);
+  if (Status valid = ValidateTenantId(c.default_tenant); !valid.ok()) {
+    m.Reject("default_tenant", fmt::format("not a tenant ID: {}", valid.message()));
+  }
   m.Finish();
 }
 
@@ -103,10 +109,122 @@ void ReadAlerting(YamlMapReader m, AlertingConfig& c) {
   m.Duration("resend_delay", c.resend_delay, 1s, 24h);
   m.Duration("query_timeout", c.query_timeout, 1ms, 24h);
   m.String("tenant", c.tenant, true);
+  if (Status valid = ValidateTenantId(c.tenant); !c.tenant.empty() && !valid.ok()) {
+    m.Reject("tenant", fmt::format("not a tenant ID: {}", valid.message()));
+  }
   m.String("external_url", c.external_url, true);
   m.StringMap("external_labels", c.external_labels);
   m.StringList("alertmanagers", c.alertmanagers);
   m.String("notifications_file", c.notifications_file, true);
+  m.Finish();
+}
+
+bool IsLowerHex(std::string_view s, size_t length) {
+  return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// A credential proves itself one way: a bearer token, or a username with one password hash.
+void ReadCredential(YamlMapReader m, AuthCredential& c) {
+  m.String("name", c.name);
+  m.String("tenant", c.tenant);
+  std::vector<std::string> scopes;
+  m.StringList("scopes", scopes);
+  m.String("bearer_token_sha256", c.bearer_token_sha256, true);
+  m.String("username", c.username, true);
+  m.String("password_sha256", c.password_sha256, true);
+  m.String("password_bcrypt", c.password_bcrypt, true);
+
+  if (c.name.empty()) m.Reject("name", "every credential needs a name (it shows in logs)");
+  if (Status valid = ValidateTenantId(c.tenant); !valid.ok()) {
+    m.Reject("tenant", fmt::format("not a tenant ID: {}", valid.message()));
+  }
+  for (const std::string& scope : scopes) {
+    if (scope == "read") {
+      c.scopes |= kScopeRead;
+    } else if (scope == "write") {
+      c.scopes |= kScopeWrite;
+    } else if (scope == "admin") {
+      c.scopes |= kScopeAdmin;
+    } else {
+      m.Reject("scopes", fmt::format("unknown scope \"{}\" (scopes: read, write, admin)", scope));
+    }
+  }
+  if (scopes.empty()) m.Reject("scopes", "grant at least one of read, write, admin");
+
+  for (std::string* hex : {&c.bearer_token_sha256, &c.password_sha256}) {
+    for (char& ch : *hex) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  const bool token = !c.bearer_token_sha256.empty();
+  const bool user = !c.username.empty();
+  const int passwords = !c.password_sha256.empty() + !c.password_bcrypt.empty();
+  if (token == user) {
+    m.Reject(token ? "username" : "bearer_token_sha256",
+             "give either bearer_token_sha256 or username with a password hash");
+  }
+  if (token && !IsLowerHex(c.bearer_token_sha256, 64)) {
+    m.Reject("bearer_token_sha256", "expected 64 hex digits (printf %s \"$TOKEN\" | sha256sum)");
+  }
+  if (user && passwords != 1) {
+    m.Reject("username", "give exactly one of password_sha256 and password_bcrypt");
+  }
+  if (!user && passwords > 0) {
+    m.Reject(c.password_sha256.empty() ? "password_bcrypt" : "password_sha256",
+             "a password needs a username");
+  }
+  if (!c.password_sha256.empty() && !IsLowerHex(c.password_sha256, 64)) {
+    m.Reject("password_sha256", "expected 64 hex digits (printf %s \"$PASSWORD\" | sha256sum)");
+  }
+  if (!c.password_bcrypt.empty()) {
+    std::string_view b = c.password_bcrypt;
+    bool bcrypt =
+        b.size() == 60 && (b.starts_with("$2a$") || b.starts_with("$2b$") || b.starts_with("$2y$"));
+    if (!bcrypt) {
+      m.Reject("password_bcrypt",
+               "expected a bcrypt hash ($2b$10$ and 53 more characters, as htpasswd -nB writes)");
+    }
+  }
+  m.Finish();
+}
+
+void ReadAuth(YamlMapReader m, AuthConfig& c, const ServerConfig& server) {
+  m.Bool("enabled", c.enabled);
+  m.StringList("open_paths", c.open_paths);
+  for (const std::string& path : c.open_paths) {
+    if (!path.starts_with('/')) {
+      m.Reject("open_paths", fmt::format("\"{}\" is not a path (paths start with /)", path));
+    }
+  }
+  c.credentials.clear();
+  std::vector<YamlMapReader> items = m.ChildList("credentials");
+  for (YamlMapReader& item : items) {
+    AuthCredential credential;
+    ReadCredential(item, credential);
+    for (const AuthCredential& other : c.credentials) {
+      if (other.name == credential.name) {
+        item.Reject("name", fmt::format("a second credential named \"{}\"", credential.name));
+      }
+      if (!credential.username.empty() && other.username == credential.username) {
+        item.Reject("username", fmt::format("username \"{}\" is also credential \"{}\"'s",
+                                            credential.username, other.name));
+      }
+      if (!credential.bearer_token_sha256.empty() &&
+          other.bearer_token_sha256 == credential.bearer_token_sha256) {
+        item.Reject("bearer_token_sha256",
+                    fmt::format("the same token as credential \"{}\"", other.name));
+      }
+    }
+    c.credentials.push_back(std::move(credential));
+  }
+  if (c.enabled && c.credentials.empty()) {
+    m.Reject("enabled", "authentication needs at least one entry under auth.credentials");
+  }
+  if (c.enabled && !server.tcp_listen.empty()) {
+    m.Reject("enabled",
+             "the raw TCP listener (server.tcp_listen) cannot authenticate its clients: set it "
+             "to \"\" when auth is enabled");
+  }
   m.Finish();
 }
 
@@ -144,6 +262,7 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   ReadLimits(top.Child("limits"), config.limits);
   ReadQuery(top.Child("query"), config.query);
   ReadAlerting(top.Child("alerting"), config.alerting);
+  ReadAuth(top.Child("auth"), config.auth, config.server);
   ReadLog(top.Child("log"), config.log);
   top.Finish();
   if (!errors.empty()) return errors.ToStatus();
@@ -166,6 +285,8 @@ std::vector<std::string> RestartRequiredChanges(const Config& running, const Con
   if (!(running.tenants == loaded.tenants)) changed.emplace_back("tenants");
   if (!(running.ingest == loaded.ingest)) changed.emplace_back("ingest");
   if (!(running.query == loaded.query)) changed.emplace_back("query");
+  if (running.alerting.tenant != loaded.alerting.tenant) changed.emplace_back("alerting.tenant");
+  if (running.auth.enabled != loaded.auth.enabled) changed.emplace_back("auth.enabled");
   if (running.log.format != loaded.log.format) changed.emplace_back("log.format");
   return changed;
 }

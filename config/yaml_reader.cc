@@ -260,6 +260,33 @@ YamlMapReader YamlMapReader::Child(std::string_view key) {
   return YamlMapReader(entry->value, PathOf(key), errors_, env_);
 }
 
+std::vector<YamlMapReader> YamlMapReader::ChildList(std::string_view key) {
+  std::vector<YamlMapReader> out;
+  Entry* entry = Find(key);
+  if (entry == nullptr) return out;
+  if (!entry->value.IsSequence()) {
+    Error(*entry, "expected a list of mappings");
+    return out;
+  }
+  for (size_t i = 0; i < entry->value.size(); ++i) {
+    const YAML::Node item = entry->value[i];
+    std::string item_path = fmt::format("{}[{}]", PathOf(key), i);
+    if (!item.IsMap()) {
+      errors_->Add(item_path, item.Mark(), "expected a mapping of keys to values");
+      continue;
+    }
+    out.emplace_back(item, std::move(item_path), errors_, env_);
+  }
+  return out;
+}
+
+void YamlMapReader::Reject(std::string_view key, std::string_view message) {
+  for (const Entry& e : entries_) {
+    if (e.key == key) return Error(e, message);
+  }
+  errors_->Add(PathOf(key), mark_, message);
+}
+
 void YamlMapReader::Finish() {
   for (const Entry& e : entries_) {
     if (e.used) continue;

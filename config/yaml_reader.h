@@ -64,6 +64,13 @@ class YamlMapReader {
 
   // The mapping under `key` (an empty one when absent).
   YamlMapReader Child(std::string_view key);
+  // The mappings of the list under `key` (none when absent), each read like Child's.
+  std::vector<YamlMapReader> ChildList(std::string_view key);
+
+  // Reports `message` against `key` (a key this reader asked for), for checks that look at more
+  // than one value.
+  void Reject(std::string_view key, std::string_view message);
+  const std::string& path() const { return path_; }
 
   // Reports the keys of this mapping that no call above asked for. Call once, last.
   void Finish();

@@ -26,6 +26,7 @@
 #include "daemon/api/query_executor.h"
 #include "daemon/api/rules_api.h"
 #include "daemon/api/status_api.h"
+#include "daemon/http/authenticator.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/router.h"
@@ -73,6 +74,7 @@ struct Daemon::Components {
   ProcessMetrics process_metrics;
   Router router;
   std::unique_ptr<HttpMetrics> http_metrics;
+  std::unique_ptr<AccessControl> access;
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<TcpLogListener> tcp;
 };
@@ -297,9 +299,15 @@ Status Daemon::Start() {
                                                            *c->metrics, *c->logs, *registry_);
   if (!alerting_service.ok()) return alerting_service.status();
   c->alerting = std::move(*alerting_service);
-  RegisterRulesApi(c->router, RulesApiOptions{.groups = [service = c->alerting.get()] {
-                     return service->Groups();
-                   }});
+  RegisterRulesApi(c->router, RulesApiOptions{
+                                  .groups =
+                                      [service = c->alerting.get()](const std::string& tenant) {
+                                        return tenant == service->tenant()
+                                                   ? service->Groups()
+                                                   : std::vector<alerting::GroupStatus>{};
+                                      },
+                                  .default_tenant = config_.tenants.default_tenant,
+                              });
 
   // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
   // then (force_merge) compact storage to its final size.
@@ -311,9 +319,11 @@ Status Daemon::Start() {
     return s.ok() ? HttpResponse::Empty(200) : HttpResponse::Text(500, s.message() + "\n");
   };
   c->router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/internal/force_flush",
-                [flush](HttpRequest, Responder responder) { responder.Send(flush(false)); });
+                [flush](HttpRequest, Responder responder) { responder.Send(flush(false)); },
+                {.access = RouteAccess::kAdmin});
   c->router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/internal/force_merge",
-                [flush](HttpRequest, Responder responder) { responder.Send(flush(true)); });
+                [flush](HttpRequest, Responder responder) { responder.Send(flush(true)); },
+                {.access = RouteAccess::kAdmin});
 
   RegisterStatusApi(c->router, StatusApi{
                                    .registry = registry_.get(),
@@ -327,12 +337,17 @@ Status Daemon::Start() {
   admission.budget = c->budget.get();
   admission.max_wait = config_.ingest.backpressure_wait;
   admission.retry_after = ingest_api.retry_after;
-  c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics, admission);
+  c->access = std::make_unique<AccessControl>(config_.auth);
+  c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics, admission,
+                                           c->access.get());
   components_ = std::move(c);  // Shutdown() takes it apart in order, whatever fails below
   Components& started = *components_;
   SLUICE_RETURN_IF_ERROR(started.server->Start());
-  spdlog::info("http: listening on {} with {} IO threads", started.server->local_address(),
-               config_.server.io_threads);
+  spdlog::info("http: listening on {} with {} IO threads{}", started.server->local_address(),
+               config_.server.io_threads,
+               config_.auth.enabled ? fmt::format("; authentication on ({} credentials)",
+                                                  config_.auth.credentials.size())
+                                    : "");
   if (!config_.server.tcp_listen.empty()) {
     TcpListenerOptions tcp;
     tcp.listen = config_.server.tcp_listen;
@@ -380,9 +395,14 @@ Status Daemon::Reload() {
       components_->config_status.Record(false);
       return reloaded;
     }
+    std::string running_tenant = std::move(config_.alerting.tenant);
     config_.alerting = next.alerting;
+    config_.alerting.tenant = std::move(running_tenant);
   }
   // Keep what is running for everything that cannot change in place.
+  if (components_ && components_->access) components_->access->Update(next.auth);
+  config_.auth.open_paths = next.auth.open_paths;
+  config_.auth.credentials = next.auth.credentials;
   config_.log.level = next.log.level;
   config_.limits = next.limits;
   if (components_ && components_->ingest) {

@@ -13,6 +13,7 @@ build_packages=(
   libboost-dev libsimdjson-dev libzstd-dev librocksdb-dev prometheus-cpp-dev
   libyaml-cpp-dev libsnappy-dev libprotobuf-dev protobuf-compiler libre2-dev
   libcli11-dev libxxhash-dev libspdlog-dev libfmt-dev zlib1g-dev libconcurrentqueue-dev
+  libssl-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # The real shippers the integration tests drive: rsyslog (with omelasticsearch) from apt, and the

@@ -283,17 +283,24 @@ void RegisterBulk(Router& router, const IngestApi& api, const std::string& patte
                        return EsJson(200, BulkResponse(r, took, filter));
                      });
       },
-      {.admission = true});
+      {.admission = true, .access = RouteAccess::kWrite});
 }
+
+// Shippers call these before their first write; they touch no data, so any credential may.
+constexpr RouteOptions kHandshake{.access = RouteAccess::kAnyCredential};
 
 // A setup endpoint: reads say "exists", writes say "acknowledged".
 void RegisterSetup(Router& router, const std::string& pattern) {
-  router.Add({HttpMethod::kGet}, pattern,
-             [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
-  router.Add({HttpMethod::kPut, HttpMethod::kPost, HttpMethod::kDelete}, pattern + "/{name}",
-             [](HttpRequest, Responder r) { r.Send(EsJson(200, R"({"acknowledged":true})")); });
-  router.Add({HttpMethod::kGet}, pattern + "/{name}",
-             [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
+  router.Add(
+      {HttpMethod::kGet}, pattern, [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); },
+      kHandshake);
+  router.Add(
+      {HttpMethod::kPut, HttpMethod::kPost, HttpMethod::kDelete}, pattern + "/{name}",
+      [](HttpRequest, Responder r) { r.Send(EsJson(200, R"({"acknowledged":true})")); },
+      kHandshake);
+  router.Add(
+      {HttpMethod::kGet}, pattern + "/{name}",
+      [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); }, kHandshake);
 }
 
 }  // namespace
@@ -305,51 +312,67 @@ void RegisterElasticsearchApi(Router& router, const IngestApi& api) {
     RegisterBulk(router, api, p + "/_bulk");
     RegisterBulk(router, api, p + "/{index}/_bulk");
     if (!p.empty()) {
-      router.Add({HttpMethod::kGet}, p,
-                 [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); });
+      router.Add(
+          {HttpMethod::kGet}, p,
+          [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); }, kHandshake);
     }
-    router.Add({HttpMethod::kGet}, p.empty() ? "/" : p + "/",
-               [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); });
-    router.Add({HttpMethod::kGet}, p + "/_license",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kLicense))); });
-    router.Add({HttpMethod::kGet}, p + "/_xpack",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kXpack))); });
-    router.Add({HttpMethod::kGet}, p + "/_cluster/health",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kClusterHealth))); });
-    router.Add({HttpMethod::kGet}, p + "/_cat/health", [](HttpRequest, Responder r) {
-      auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      HttpResponse res = HttpResponse::Text(
-          200, fmt::format("{} {:%H:%M:%S} sluice green 1 1 0 0 0 0 0 0 - 100.0%\n", now,
-                           fmt::gmtime(now)));
-      res.headers.Set("X-Elastic-Product", "Elasticsearch");
-      r.Send(std::move(res));
-    });
+    router.Add(
+        {HttpMethod::kGet}, p.empty() ? "/" : p + "/",
+        [version](HttpRequest, Responder r) { r.Send(EsJson(200, version)); }, kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_license",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kLicense))); }, kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_xpack",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kXpack))); }, kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_cluster/health",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kClusterHealth))); },
+        kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_cat/health",
+        [](HttpRequest, Responder r) {
+          auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+          HttpResponse res = HttpResponse::Text(
+              200, fmt::format("{} {:%H:%M:%S} sluice green 1 1 0 0 0 0 0 0 - 100.0%\n", now,
+                               fmt::gmtime(now)));
+          res.headers.Set("X-Elastic-Product", "Elasticsearch");
+          r.Send(std::move(res));
+        },
+        kHandshake);
     for (const char* setup : {"/_index_template", "/_template", "/_component_template",
                               "/_ilm/policy", "/_ingest/pipeline", "/_data_stream"}) {
       RegisterSetup(router, p + setup);
     }
-    router.Add({HttpMethod::kGet}, p + "/_nodes",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
-    router.Add({HttpMethod::kGet}, p + "/_nodes/{what}",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
-    router.Add({HttpMethod::kGet}, p + "/_nodes/{what}/{detail}",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); });
+    router.Add(
+        {HttpMethod::kGet}, p + "/_nodes",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); }, kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_nodes/{what}",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); }, kHandshake);
+    router.Add(
+        {HttpMethod::kGet}, p + "/_nodes/{what}/{detail}",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, std::string(kNodes))); }, kHandshake);
     // Logstash checks its rollover alias and creates the first index.
-    router.Add({HttpMethod::kHead}, p + "/{index}",
-               [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); });
-    router.Add({HttpMethod::kPut}, p + "/{index}", [](HttpRequest request, Responder r) {
-      std::string body;
-      JsonWriter w(&body);
-      w.BeginObject();
-      w.Key("acknowledged");
-      w.Bool(true);
-      w.Key("shards_acknowledged");
-      w.Bool(true);
-      w.Key("index");
-      w.String(request.PathParam("index"));
-      w.EndObject();
-      r.Send(EsJson(200, std::move(body)));
-    });
+    router.Add(
+        {HttpMethod::kHead}, p + "/{index}",
+        [](HttpRequest, Responder r) { r.Send(EsJson(200, "{}")); }, kHandshake);
+    router.Add(
+        {HttpMethod::kPut}, p + "/{index}",
+        [](HttpRequest request, Responder r) {
+          std::string body;
+          JsonWriter w(&body);
+          w.BeginObject();
+          w.Key("acknowledged");
+          w.Bool(true);
+          w.Key("shards_acknowledged");
+          w.Bool(true);
+          w.Key("index");
+          w.String(request.PathParam("index"));
+          w.EndObject();
+          r.Send(EsJson(200, std::move(body)));
+        },
+        kHandshake);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "base/tenant_id.h"
 #include "pipeline/decoders/otlp_logs.h"
 
 namespace sluice::daemon {
@@ -12,19 +13,9 @@ Result<std::string> RequestTenant(const HttpRequest& request, const std::string&
   std::optional<std::string_view> header = request.headers.Find("X-Scope-OrgID");
   if (!header || header->empty()) return default_tenant;
   std::string_view id = *header;
-  auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(
-        fmt::format("invalid tenant ID \"{}\" in X-Scope-OrgID: {}", id.substr(0, 160), why));
-  };
-  if (id.size() > 150) return bad("longer than 150 characters");
-  if (id == "." || id == "..") return bad("\".\" and \"..\" are not tenant IDs");
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!-_.*'()").find(c) != std::string_view::npos;
-    if (!ok) {
-      return bad(c == '|' ? "a write names exactly one tenant"
-                          : "allowed characters are a-z A-Z 0-9 ! - _ . * ' ( )");
-    }
+  if (Status valid = ValidateTenantId(id); !valid.ok()) {
+    return Status::InvalidArgument(fmt::format("invalid tenant ID \"{}\" in X-Scope-OrgID: {}",
+                                               id.substr(0, 160), valid.message()));
   }
   return std::string(id);
 }

@@ -33,7 +33,7 @@ void RegisterJsonLineApi(Router& router, const IngestApi& api) {
                               return busy;
                             });
              },
-             {.admission = true});
+             {.admission = true, .access = RouteAccess::kWrite});
 }
 
 }  // namespace sluice::daemon

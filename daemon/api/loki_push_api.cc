@@ -36,8 +36,10 @@ void RegisterLokiPushApi(Router& router, const IngestApi& api) {
                    return busy;
                  });
   };
-  router.Add({HttpMethod::kPost}, "/loki/api/v1/push", handler, {.admission = true});
-  router.Add({HttpMethod::kPost}, "/api/prom/push", handler, {.admission = true});
+  router.Add({HttpMethod::kPost}, "/loki/api/v1/push", handler,
+             {.admission = true, .access = RouteAccess::kWrite});
+  router.Add({HttpMethod::kPost}, "/api/prom/push", handler,
+             {.admission = true, .access = RouteAccess::kWrite});
 }
 
 }  // namespace sluice::daemon

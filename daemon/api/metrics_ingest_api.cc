@@ -129,7 +129,7 @@ void RegisterMetricsIngestApi(Router& router, const IngestApi& api) {
              [api](HttpRequest request, Responder responder) {
                HandleRemoteWrite(api, std::move(request), std::move(responder));
              },
-             {.admission = true});
+             {.admission = true, .access = RouteAccess::kWrite});
   router.Add({HttpMethod::kPost}, "/api/v1/import",
              [api](HttpRequest request, Responder responder) {
                std::string tenant;
@@ -139,33 +139,39 @@ void RegisterMetricsIngestApi(Router& router, const IngestApi& api) {
                ingest.format = pipeline::IngestFormat::kVmImport;
                SubmitPlain(api, std::move(request), std::move(ingest), std::move(responder));
              },
-             {.admission = true});
+             {.admission = true, .access = RouteAccess::kWrite});
 
   for (bool v2 : {false, true}) {
     router.Add({HttpMethod::kPost}, v2 ? "/api/v2/write" : "/write",
                [api, v2](HttpRequest request, Responder responder) {
                  HandleInflux(api, v2, std::move(request), std::move(responder));
                },
-               {.admission = true});
+               {.admission = true, .access = RouteAccess::kWrite});
   }
-  router.Add({HttpMethod::kGet, HttpMethod::kHead}, "/ping", [](HttpRequest, Responder responder) {
-    HttpResponse r = HttpResponse::Empty(204);
-    r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
-    responder.Send(std::move(r));
-  });
+  router.Add({HttpMethod::kGet, HttpMethod::kHead}, "/ping",
+             [](HttpRequest, Responder responder) {
+               HttpResponse r = HttpResponse::Empty(204);
+               r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
+               responder.Send(std::move(r));
+             },
+             {.access = RouteAccess::kAnyCredential});
   // Telegraf's influxdb output sends CREATE DATABASE at startup: there is nothing to create.
-  router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/query", [](HttpRequest, Responder responder) {
-    HttpResponse r = HttpResponse::Text(200, R"({"results":[{"statement_id":0}]})");
-    r.headers.Set("Content-Type", "application/json");
-    r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
-    responder.Send(std::move(r));
-  });
+  router.Add({HttpMethod::kGet, HttpMethod::kPost}, "/query",
+             [](HttpRequest, Responder responder) {
+               HttpResponse r = HttpResponse::Text(200, R"({"results":[{"statement_id":0}]})");
+               r.headers.Set("Content-Type", "application/json");
+               r.headers.Set("X-Influxdb-Version", std::string(kInfluxVersion));
+               responder.Send(std::move(r));
+             },
+             {.access = RouteAccess::kAnyCredential});
 
   auto otlp = [api](HttpRequest request, Responder responder) {
     HandleOtlpMetrics(api, std::move(request), std::move(responder));
   };
-  router.Add({HttpMethod::kPost}, "/v1/metrics", otlp, {.admission = true});
-  router.Add({HttpMethod::kPost}, "/otlp/v1/metrics", otlp, {.admission = true});
+  router.Add({HttpMethod::kPost}, "/v1/metrics", otlp,
+             {.admission = true, .access = RouteAccess::kWrite});
+  router.Add({HttpMethod::kPost}, "/otlp/v1/metrics", otlp,
+             {.admission = true, .access = RouteAccess::kWrite});
 }
 
 }  // namespace sluice::daemon

@@ -11,8 +11,10 @@ void RegisterOtlpLogsApi(Router& router, const IngestApi& api) {
                              : pipeline::OtlpResponseProto(r.otlp);
                });
   };
-  router.Add({HttpMethod::kPost}, "/v1/logs", handler, {.admission = true});
-  router.Add({HttpMethod::kPost}, "/otlp/v1/logs", handler, {.admission = true});
+  router.Add({HttpMethod::kPost}, "/v1/logs", handler,
+             {.admission = true, .access = RouteAccess::kWrite});
+  router.Add({HttpMethod::kPost}, "/otlp/v1/logs", handler,
+             {.admission = true, .access = RouteAccess::kWrite});
 }
 
 }  // namespace sluice::daemon

@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "base/time_format.h"
+#include "daemon/api/ingest_common.h"
 
 namespace sluice::daemon {
 namespace {
@@ -283,26 +284,32 @@ HttpResponse Unsupported(HttpMethod method) {
 
 void RegisterRulesApi(Router& router, RulesApiOptions options) {
   auto api = std::make_shared<RulesApiOptions>(std::move(options));
-  auto groups = [api] { return api->groups ? api->groups() : std::vector<GroupStatus>{}; };
+  auto groups = [api](const HttpRequest& request) {
+    Result<std::string> tenant = RequestTenant(request, api->default_tenant);
+    if (!api->groups || !tenant.ok()) return std::vector<GroupStatus>{};
+    return api->groups(*tenant);
+  };
   constexpr auto kGet = HttpMethod::kGet;
   for (auto [prefix, lang] : {std::pair{"/api/v1", RuleLanguage::kPromQL},
                               std::pair{"/prometheus/api/v1", RuleLanguage::kLogQL}}) {
     const RuleLanguage language = lang;
     router.Add({kGet}, std::string(prefix) + "/rules",
                [groups, language](HttpRequest req, Responder responder) {
-                 responder.Send(RulesJson(groups(), language, req));
+                 responder.Send(RulesJson(groups(req), language, req));
                });
     router.Add({kGet}, std::string(prefix) + "/alerts",
-               [groups, language](HttpRequest, Responder responder) {
-                 responder.Send(AlertsJson(groups(), language));
+               [groups, language](HttpRequest req, Responder responder) {
+                 responder.Send(AlertsJson(groups(req), language));
                });
   }
   for (const char* prefix : {"/loki/api/v1/rules", "/api/prom/rules"}) {
-    router.Add({kGet}, prefix,
-               [groups](HttpRequest, Responder responder) { responder.Send(RulesYaml(groups())); });
-    router.Add({HttpMethod::kPost}, prefix, [](HttpRequest req, Responder responder) {
-      responder.Send(Unsupported(req.method));
+    router.Add({kGet}, prefix, [groups](HttpRequest req, Responder responder) {
+      responder.Send(RulesYaml(groups(req)));
     });
+    router.Add(
+        {HttpMethod::kPost}, prefix,
+        [](HttpRequest req, Responder responder) { responder.Send(Unsupported(req.method)); },
+        {.access = RouteAccess::kAdmin});
     for (const char* suffix : {"/{namespace}", "/{namespace}/{group}"}) {
       router.Add(
           {kGet, HttpMethod::kPost, HttpMethod::kDelete}, std::string(prefix) + suffix,

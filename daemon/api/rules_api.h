@@ -21,7 +21,10 @@ namespace sluice::daemon {
 
 struct RulesApiOptions {
   // The groups and their state now; empty when alerting is not configured.
-  std::function<std::vector<alerting::GroupStatus>()> groups;
+  // The groups a tenant sees and their state now: the rules belong to the tenant whose data they
+  // query (alerting.tenant); others see none.
+  std::function<std::vector<alerting::GroupStatus>(const std::string& tenant)> groups;
+  std::string default_tenant = "fake";  // of requests without X-Scope-OrgID
 };
 
 void RegisterRulesApi(Router& router, RulesApiOptions options);

@@ -69,26 +69,31 @@ void RegisterStatusApi(Router& router, const StatusApi& api) {
   router.Add({HttpMethod::kGet}, "/-/ready", ready);
   router.Add({HttpMethod::kGet}, "/ready", ready);
 
-  router.Add({HttpMethod::kGet}, "/api/v1/status/buildinfo", [](HttpRequest, Responder responder) {
-    responder.Send(HttpResponse::Json(200, BuildInfoJson(kPrometheusCompatVersion, true)));
-  });
+  router.Add(
+      {HttpMethod::kGet}, "/api/v1/status/buildinfo",
+      [](HttpRequest, Responder responder) {
+        responder.Send(HttpResponse::Json(200, BuildInfoJson(kPrometheusCompatVersion, true)));
+      },
+      {.access = RouteAccess::kAnyCredential});
   router.Add({HttpMethod::kGet}, "/loki/api/v1/status/buildinfo",
              [](HttpRequest, Responder responder) {
                responder.Send(HttpResponse::Json(200, BuildInfoJson(kLokiCompatVersion, false)));
-             });
+             },
+             {.access = RouteAccess::kAnyCredential});
 
-  router.Add(
-      {HttpMethod::kPost, HttpMethod::kPut}, "/-/reload", [api](HttpRequest, Responder responder) {
-        Status status = api.reload();
-        if (status.ok()) {
-          responder.Send(HttpResponse::Empty(200));
-        } else if (status.code() == StatusCode::kUnavailable) {
-          responder.Send(HttpResponse::Text(503, status.message() + "\n"));
-        } else {
-          responder.Send(
-              HttpResponse::Text(500, "failed to reload config: " + status.message() + "\n"));
-        }
-      });
+  router.Add({HttpMethod::kPost, HttpMethod::kPut}, "/-/reload",
+             [api](HttpRequest, Responder responder) {
+               Status status = api.reload();
+               if (status.ok()) {
+                 responder.Send(HttpResponse::Empty(200));
+               } else if (status.code() == StatusCode::kUnavailable) {
+                 responder.Send(HttpResponse::Text(503, status.message() + "\n"));
+               } else {
+                 responder.Send(HttpResponse::Text(
+                     500, "failed to reload config: " + status.message() + "\n"));
+               }
+             },
+             {.access = RouteAccess::kAdmin});
 }
 
 }  // namespace sluice::daemon

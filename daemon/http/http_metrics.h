@@ -35,7 +35,9 @@ enum class RequestError {
   kHeadersTooLarge,
   kMalformed,
   kBadEncoding,
-  kWriteFailed
+  kWriteFailed,
+  kUnauthenticated,
+  kForbidden
 };
 
 class HttpMetrics {
@@ -75,7 +77,7 @@ class HttpMetrics {
   prometheus::Family<prometheus::Counter>& body_bytes_;
   prometheus::Family<prometheus::Counter>& errors_;
   std::vector<RouteSeries> routes_;
-  std::array<prometheus::Counter*, 7> error_counters_{};
+  std::array<prometheus::Counter*, 9> error_counters_{};
 };
 
 }  // namespace sluice::daemon

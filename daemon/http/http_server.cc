@@ -348,8 +348,9 @@ int StatusFor(const Status& s) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const config::ServerConfig& c, const Router& r, HttpMetrics& m, AdmissionOptions a)
-      : config(c), router(r), metrics(m), admission(a) {}
+  Impl(const config::ServerConfig& c, const Router& r, HttpMetrics& m, AdmissionOptions a,
+       const AccessControl* ac)
+      : config(c), router(r), metrics(m), admission(a), access(ac) {}
 
   // --- lifecycle ---------------------------------------------------------------------------
 
@@ -546,6 +547,34 @@ struct HttpServer::Impl {
     HttpMethod method = ParseHttpMethod(header.method_string());
     std::string_view target = header.target();
     Router::Match match = router.Find(method, target.substr(0, target.find('?')));
+    const Route* matched = match.outcome == Router::Outcome::kFound ? match.route : nullptr;
+
+    // Credentials are checked before the body is admitted or read: a refused client costs
+    // neither memory nor the time to receive what it sends.
+    std::string auth_tenant;
+    if (std::shared_ptr<const Authenticator> auth = access ? access->current() : nullptr;
+        auth && auth->enabled()) {
+      AuthDecision decision =
+          auth->Authorize(matched, header[http::field::authorization], header["X-Scope-OrgID"]);
+      if (decision.status != 200) {
+        bool unauthenticated = decision.status == 401;
+        metrics.CountError(unauthenticated ? RequestError::kUnauthenticated
+                                           : RequestError::kForbidden);
+        spdlog::debug("http: {} {} from {} refused ({}): {}", header.method_string(),
+                      target.substr(0, target.find('?')), conn.remote_address, decision.status,
+                      decision.message);
+        HttpResponse refused = HttpResponse::JsonError(
+            decision.status, unauthenticated ? "unauthorized" : "forbidden", decision.message);
+        if (unauthenticated) {
+          refused.headers.Add("WWW-Authenticate", "Basic realm=\"sluice\", charset=\"UTF-8\"");
+          refused.headers.Add("WWW-Authenticate", "Bearer realm=\"sluice\"");
+        }
+        co_return co_await Finish(conn, std::move(refused), header.version(), false, false,
+                                  matched ? matched->index : metrics.unmatched_slot(), Clock::now(),
+                                  0);
+      }
+      auth_tenant = std::move(decision.tenant);
+    }
 
     // Ingest bodies wait for memory before they are read; the unread socket pushes back.
     AdmissionLease lease;
@@ -594,6 +623,8 @@ struct HttpServer::Impl {
     for (const auto& field : message) {
       request.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
+    // The tenant of an authenticated request is its credential's, whatever it claimed.
+    if (!auth_tenant.empty()) request.headers.Set("X-Scope-OrgID", std::move(auth_tenant));
     request.wire_body_bytes = message.body().size();
     request.lease = std::move(lease);
     bool keep_alive = message.keep_alive();
@@ -898,6 +929,7 @@ struct HttpServer::Impl {
   const Router& router;
   HttpMetrics& metrics;
   AdmissionOptions admission;
+  const AccessControl* access;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -913,8 +945,9 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const config::ServerConfig& config, const Router& router,
-                       HttpMetrics& metrics, AdmissionOptions admission)
-    : impl_(std::make_unique<Impl>(config, router, metrics, admission)) {
+                       HttpMetrics& metrics, AdmissionOptions admission,
+                       const AccessControl* access)
+    : impl_(std::make_unique<Impl>(config, router, metrics, admission, access)) {
   std::vector<std::string> patterns;
   for (const Route& r : router.routes()) patterns.push_back(r.pattern);
   metrics.PrepareRoutes(patterns);

@@ -13,6 +13,10 @@
 // server sends 101, answers pings, pings a quiet client and drops one silent for 30 s, completes
 // the closing handshake, and on Shutdown closes it at once with 1001 instead of waiting for it.
 //
+// With an AccessControl whose auth is enabled, each request's credentials are checked once its
+// headers are read (authenticator.h); a refused one gets 401 or 403 and the connection closes.
+// An accepted one reaches its handler with X-Scope-OrgID set to its credential's tenant.
+//
 // Threads: Start() launches io_threads threads; handlers run on them. Shutdown() and Stop() may be
 // called from any other thread.
 #pragma once
@@ -25,6 +29,7 @@
 #include "base/admission_budget.h"
 #include "base/status.h"
 #include "config/config.h"
+#include "daemon/http/authenticator.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/router.h"
 
@@ -43,8 +48,9 @@ class HttpServer {
  public:
   // `router`, `metrics` and the admission budget must outlive the server. `config.io_threads` must
   // be resolved (> 0).
+  // `access`, when given, must outlive the server too; without it no request is authenticated.
   HttpServer(const config::ServerConfig& config, const Router& router, HttpMetrics& metrics,
-             AdmissionOptions admission = {});
+             AdmissionOptions admission = {}, const AccessControl* access = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -38,12 +38,18 @@ void Router::Add(std::initializer_list<HttpMethod> methods, std::string pattern,
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with /: " + pattern);
   }
+  // Ingest must never be open to read-only credentials by an oversight.
+  if (options.admission && options.access != RouteAccess::kWrite) {
+    throw std::invalid_argument("an ingest route (admission) needs RouteAccess::kWrite: " +
+                                pattern);
+  }
   CompiledRoute compiled;
   for (std::string_view s : SplitPath(pattern)) compiled.segments.emplace_back(s);
   for (const auto& existing : routes_) {
     if (existing.pattern != pattern) continue;
     for (HttpMethod m : methods) {
-      if (std::find(existing.methods.begin(), existing.methods.end(), m) != existing.methods.end()) {
+      if (std::find(existing.methods.begin(), existing.methods.end(), m) !=
+          existing.methods.end()) {
         throw std::invalid_argument("route registered twice: " + std::string(HttpMethodName(m)) +
                                     " " + pattern);
       }

@@ -25,6 +25,14 @@ namespace sluice::daemon {
 // which answer through the Responder.
 using HttpHandler = std::function<void(HttpRequest request, Responder responder)>;
 
+// What a credential must grant to use a route when auth is on (see authenticator.h).
+enum class RouteAccess {
+  kRead,           // queries and lookups (the default)
+  kWrite,          // ingest
+  kAdmin,          // reload, deletion, flush
+  kAnyCredential,  // handshakes shippers and Grafana make before they write or read
+};
+
 struct RouteOptions {
   // The body is admitted against the server's AdmissionBudget before it is read (ingest routes):
   // when the budget is full the server stops reading (TCP pushes back) and, after a bounded wait,
@@ -34,6 +42,7 @@ struct RouteOptions {
   // `Connection: Upgrade` and `Upgrade: websocket`) with 400 itself, so the handler sees only
   // upgrades, which it accepts with Responder::AcceptWebSocket or refuses with Send.
   bool websocket = false;
+  RouteAccess access = RouteAccess::kRead;
 };
 
 struct Route {

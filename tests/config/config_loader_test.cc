@@ -179,6 +179,103 @@ alerting:
             "alerting.evaluation_interval at sluice.yaml:2:3: must be between 1s and 1d, got 10ms");
 }
 
+TEST(ConfigLoader, ReadsAuthSection) {
+  const std::string hex(64, 'a');
+  Result<Config> r = LoadConfigFromString(R"(
+server:
+  tcp_listen: ""
+auth:
+  enabled: true
+  open_paths: [/ready]
+  credentials:
+    - name: promtail
+      tenant: team-a
+      scopes: [write]
+      bearer_token_sha256: )" + std::string(64, 'A') +
+                                              R"(
+    - name: grafana
+      tenant: team-b
+      scopes: read, admin
+      username: grafana
+      password_bcrypt: $2y$10$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ01234
+    - name: ops
+      tenant: team-b
+      scopes: [read, write, admin]
+      username: ops
+      password_sha256: )" + hex + "\n",
+                                          "x.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->auth.enabled);
+  EXPECT_EQ(r->auth.open_paths, (std::vector<std::string>{"/ready"}));
+  ASSERT_EQ(r->auth.credentials.size(), 3u);
+  const AuthCredential& promtail = r->auth.credentials[0];
+  EXPECT_EQ(promtail.name, "promtail");
+  EXPECT_EQ(promtail.tenant, "team-a");
+  EXPECT_EQ(promtail.scopes, kScopeWrite);
+  EXPECT_EQ(promtail.bearer_token_sha256, hex);  // hex digests are compared in lowercase
+  EXPECT_EQ(r->auth.credentials[1].scopes, kScopeRead | kScopeAdmin);
+  EXPECT_EQ(r->auth.credentials[1].password_bcrypt.substr(0, 7), "$2y$10$");
+  EXPECT_EQ(r->auth.credentials[2].scopes, kScopeRead | kScopeWrite | kScopeAdmin);
+  EXPECT_EQ(r->auth.credentials[2].password_sha256, hex);
+  // Off by default, with health and metrics open once it is turned on.
+  Config defaults;
+  EXPECT_FALSE(defaults.auth.enabled);
+  EXPECT_EQ(defaults.auth.open_paths,
+            (std::vector<std::string>{"/-/healthy", "/-/ready", "/ready", "/metrics"}));
+}
+
+TEST(ConfigLoader, RejectsAuthMistakes) {
+  const std::string hex(64, 'b');
+  auto credential = [&](const std::string& body) {
+    return ErrorOf("server:\n  tcp_listen: \"\"\nauth:\n  credentials:\n    - " + body + "\n");
+  };
+  EXPECT_THAT(ErrorOf("server:\n  tcp_listen: \"\"\nauth:\n  enabled: true\n"),
+              HasSubstr("auth.enabled at sluice.yaml:4:3: authentication needs at least one"));
+  EXPECT_THAT(ErrorOf("auth:\n  enabled: true\n  credentials:\n    - {name: a, tenant: t, "
+                      "scopes: [read], bearer_token_sha256: " +
+                      hex + "}\n"),
+              HasSubstr("server.tcp_listen"));
+  EXPECT_THAT(credential("{tenant: t, scopes: [read], bearer_token_sha256: " + hex + "}"),
+              HasSubstr("auth.credentials[0].name at sluice.yaml:5:7: every credential needs"));
+  EXPECT_THAT(
+      credential("{name: a, tenant: 'a|b', scopes: [read], bearer_token_sha256: " + hex + "}"),
+      HasSubstr("auth.credentials[0].tenant at sluice.yaml:5:17: not a tenant ID"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [root], bearer_token_sha256: " + hex + "}"),
+              HasSubstr("unknown scope \"root\" (scopes: read, write, admin)"));
+  EXPECT_THAT(credential("{name: a, tenant: t, bearer_token_sha256: " + hex + "}"),
+              HasSubstr("grant at least one of read, write, admin"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read]}"),
+              HasSubstr("give either bearer_token_sha256 or username"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], username: u, "
+                         "bearer_token_sha256: " +
+                         hex + "}"),
+              HasSubstr("give either bearer_token_sha256 or username"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], bearer_token_sha256: secret}"),
+              HasSubstr("expected 64 hex digits"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], username: u}"),
+              HasSubstr("give exactly one of password_sha256 and password_bcrypt"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], username: u, password_sha256: " +
+                         hex + ", password_bcrypt: x}"),
+              HasSubstr("give exactly one of password_sha256 and password_bcrypt"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], username: u, "
+                         "password_bcrypt: hunter2}"),
+              HasSubstr("expected a bcrypt hash"));
+  EXPECT_THAT(credential("{name: a, tenant: t, scopes: [read], bearer_token_sha256: " + hex +
+                         ", password_sha256: " + hex + "}"),
+              HasSubstr("a password needs a username"));
+  std::string twice = "{name: a, tenant: t, scopes: [read], username: u, password_sha256: " + hex +
+                      "}\n    - {name: a, tenant: t, scopes: [read], username: u, "
+                      "password_sha256: " +
+                      hex + "}";
+  EXPECT_THAT(credential(twice), HasSubstr("a second credential named \"a\""));
+  EXPECT_THAT(credential(twice), HasSubstr("username \"u\" is also credential \"a\"'s"));
+  EXPECT_THAT(ErrorOf("auth:\n  credentials: {name: a}\n"),
+              HasSubstr("auth.credentials at sluice.yaml:2:3: expected a list of mappings"));
+  EXPECT_THAT(ErrorOf("auth:\n  open_paths: [metrics]\n"), HasSubstr("is not a path"));
+  EXPECT_THAT(ErrorOf("tenants:\n  default_tenant: a/b\n"),
+              HasSubstr("tenants.default_tenant at sluice.yaml:2:3: not a tenant ID"));
+}
+
 TEST(ConfigLoader, NullValuesKeepDefaults) {
   Result<Config> r =
       LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));

@@ -1,5 +1,6 @@
 #include "tests/support/daemon_fixture.h"
 
+#include <fstream>
 #include <optional>
 
 #include "config/config_loader.h"
@@ -36,14 +37,21 @@ std::vector<std::string> JsonReply::Strings(simdjson::dom::element array) {
   return out;
 }
 
-void DaemonTest::Start(const std::string& yaml) {
+void DaemonTest::Start(const std::string& yaml) { StartDaemon(yaml, ""); }
+
+void DaemonTest::StartWithConfigFile(const std::string& yaml) {
+  std::ofstream(config_path()) << yaml;
+  StartDaemon(yaml, config_path());
+}
+
+void DaemonTest::StartDaemon(const std::string& yaml, const std::string& path) {
   auto config = config::LoadConfigFromString(yaml, "test.yaml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   daemon::ConfigOverrides overrides;
   overrides.http_listen = "127.0.0.1:0";
   overrides.tcp_listen = "";
   overrides.data_dir = dir_.Sub("data");
-  daemon_ = std::make_unique<daemon::Daemon>(std::move(config).value(), "", overrides);
+  daemon_ = std::make_unique<daemon::Daemon>(std::move(config).value(), path, overrides);
   sluice::Status s = daemon_->Start();
   ASSERT_TRUE(s.ok()) << s.message();
   port_ = daemon_->http_port();
@@ -58,6 +66,7 @@ std::unique_ptr<JsonReply> DaemonTest::Call(std::string_view method, const std::
   r->status = got->status;
   r->content_type = got->Header("content-type");
   r->retry_after = got->Header("retry-after");
+  r->www_authenticate = got->Header("www-authenticate");
   r->body = got->body;
   r->is_json = !r->body.empty() && r->parser.parse(r->body).get(r->json) == simdjson::SUCCESS;
   return r;

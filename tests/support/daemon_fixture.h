@@ -26,6 +26,7 @@ struct JsonReply {
   int status = 0;  // 0 when no answer came
   std::string content_type;
   std::string retry_after;
+  std::string www_authenticate;
   std::string body;
   simdjson::dom::parser parser;
   simdjson::dom::element json;
@@ -49,6 +50,10 @@ class DaemonTest : public ::testing::Test {
   // no TCP listener. Fails the test fatally when it does not start: call it under
   // ASSERT_NO_FATAL_FAILURE where later steps need the daemon.
   void Start(const std::string& yaml = "");
+  // The same from a config file (written from `yaml` to config_path()), which a reload
+  // (SIGHUP, POST /-/reload) reads again.
+  void StartWithConfigFile(const std::string& yaml);
+  std::string config_path() { return dir_.Sub("sluice.yaml"); }
 
   // One request on a fresh connection; the reply's status is 0 (and the test failed) when no
   // answer came.
@@ -61,6 +66,8 @@ class DaemonTest : public ::testing::Test {
   // POST /loki/api/v1/push of a JSON push body (with `extra` headers, e.g. X-Scope-OrgID);
   // fails the test unless the answer is 204.
   void PushLoki(const std::string& body, const Headers& extra = {});
+
+  void StartDaemon(const std::string& yaml, const std::string& config_path);
 
   TempDir dir_;  // outlives the daemon, which is destroyed first
   std::unique_ptr<daemon::Daemon> daemon_;
