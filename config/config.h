@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice::config {
@@ -56,8 +57,34 @@ struct StorageConfig {
   bool operator==(const StorageConfig&) const = default;
 };
 
+// What one write may contain (Loki's defaults). Reloadable.
+struct LimitsConfig {
+  uint64_t max_line_bytes = 256ull << 10;  // 0 = unlimited
+  bool truncate_lines = false;
+  int max_labels_per_stream = 15;
+  int max_label_name_length = 1024;
+  int max_label_value_length = 2048;
+  uint64_t max_metadata_bytes = 64ull << 10;
+  int max_metadata_entries = 128;
+  // What a metric series may look like (VictoriaMetrics' and Mimir's defaults).
+  int max_labels_per_series = 40;
+  int max_series_label_name_length = 256;
+  int max_series_label_value_length = 4096;
+  // How fast one tenant may write: bytes of log lines and structured metadata, and metric
+  // samples, per second, each with a burst (at least one second's worth); 0 = unlimited.
+  uint64_t ingest_rate_bytes = 0;
+  uint64_t ingest_burst_bytes = 0;
+  int ingest_rate_samples = 0;
+  int ingest_burst_samples = 0;
+
+  bool operator==(const LimitsConfig&) const = default;
+};
+
 struct TenantsConfig {
   std::string default_tenant = "fake";  // when a request has no X-Scope-OrgID (Loki's choice)
+  // Limits for particular tenants: each starts from the `limits:` section and changes what it
+  // names. Reloadable.
+  std::vector<std::pair<std::string, LimitsConfig>> overrides;
 
   bool operator==(const TenantsConfig&) const = default;
 };
@@ -98,23 +125,6 @@ struct IngestConfig {
                                                  "k8s.job.name"};
 
   bool operator==(const IngestConfig&) const = default;
-};
-
-// What one write may contain (Loki's defaults). Reloadable.
-struct LimitsConfig {
-  uint64_t max_line_bytes = 256ull << 10;  // 0 = unlimited
-  bool truncate_lines = false;
-  int max_labels_per_stream = 15;
-  int max_label_name_length = 1024;
-  int max_label_value_length = 2048;
-  uint64_t max_metadata_bytes = 64ull << 10;
-  int max_metadata_entries = 128;
-  // What a metric series may look like (VictoriaMetrics' and Mimir's defaults).
-  int max_labels_per_series = 40;
-  int max_series_label_name_length = 256;
-  int max_series_label_value_length = 4096;
-
-  bool operator==(const LimitsConfig&) const = default;
 };
 
 // The query APIs (Prometheus' /api/v1/query and friends): evaluation threads and the limits of

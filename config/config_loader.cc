@@ -52,10 +52,24 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
   m.Finish();
 }
 
-void ReadTenants(YamlMapReader m, TenantsConfig& c) {
+void ReadLimits(YamlMapReader m, LimitsConfig& c);
+
+// Overrides start from `limits`, the `limits:` section as read.
+void ReadTenants(YamlMapReader m, TenantsConfig& c, const LimitsConfig& limits) {
   m.String("default_tenant", c.default_tenant);
   if (Status valid = ValidateTenantId(c.default_tenant); !valid.ok()) {
     m.Reject("default_tenant", fmt::format("not a tenant ID: {}", valid.message()));
+  }
+  c.overrides.clear();
+  std::vector<std::pair<std::string, YamlMapReader>> overrides = m.ChildMap("overrides");
+  for (auto& [tenant, reader] : overrides) {
+    if (Status valid = ValidateTenantId(tenant); !valid.ok()) {
+      m.Reject("overrides", fmt::format("\"{}\" is not a tenant ID: {}", tenant, valid.message()));
+      continue;
+    }
+    LimitsConfig tenant_limits = limits;
+    ReadLimits(reader, tenant_limits);
+    c.overrides.emplace_back(tenant, std::move(tenant_limits));
   }
   m.Finish();
 }
@@ -86,6 +100,10 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Int("max_labels_per_series", c.max_labels_per_series, 1, 1000);
   m.Int("max_series_label_name_length", c.max_series_label_name_length, 1, 1 << 20);
   m.Int("max_series_label_value_length", c.max_series_label_value_length, 1, 1 << 20);
+  m.Size("ingest_rate_bytes", c.ingest_rate_bytes, 0, 1024 * kGiB);
+  m.Size("ingest_burst_bytes", c.ingest_burst_bytes, 0, 1024 * kGiB);
+  m.Int("ingest_rate_samples", c.ingest_rate_samples, 0, 2'000'000'000);
+  m.Int("ingest_burst_samples", c.ingest_burst_samples, 0, 2'000'000'000);
   m.Finish();
 }
 
@@ -257,9 +275,10 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   YamlMapReader top(root, "", &errors, &env);
   ReadServer(top.Child("server"), config.server);
   ReadStorage(top.Child("storage"), config.storage);
-  ReadTenants(top.Child("tenants"), config.tenants);
+  YamlMapReader tenants = top.Child("tenants");
   ReadIngest(top.Child("ingest"), config.ingest);
   ReadLimits(top.Child("limits"), config.limits);
+  ReadTenants(std::move(tenants), config.tenants, config.limits);
   ReadQuery(top.Child("query"), config.query);
   ReadAlerting(top.Child("alerting"), config.alerting);
   ReadAuth(top.Child("auth"), config.auth, config.server);
@@ -282,7 +301,9 @@ std::vector<std::string> RestartRequiredChanges(const Config& running, const Con
   std::vector<std::string> changed;
   if (!(running.server == loaded.server)) changed.emplace_back("server");
   if (!(running.storage == loaded.storage)) changed.emplace_back("storage");
-  if (!(running.tenants == loaded.tenants)) changed.emplace_back("tenants");
+  if (running.tenants.default_tenant != loaded.tenants.default_tenant) {
+    changed.emplace_back("tenants.default_tenant");
+  }
   if (!(running.ingest == loaded.ingest)) changed.emplace_back("ingest");
   if (!(running.query == loaded.query)) changed.emplace_back("query");
   if (running.alerting.tenant != loaded.alerting.tenant) changed.emplace_back("alerting.tenant");

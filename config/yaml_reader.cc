@@ -280,6 +280,31 @@ std::vector<YamlMapReader> YamlMapReader::ChildList(std::string_view key) {
   return out;
 }
 
+std::vector<std::pair<std::string, YamlMapReader>> YamlMapReader::ChildMap(std::string_view key) {
+  std::vector<std::pair<std::string, YamlMapReader>> out;
+  Entry* entry = Find(key);
+  if (entry == nullptr) return out;
+  if (!entry->value.IsMap()) {
+    Error(*entry, "expected a mapping of names to mappings");
+    return out;
+  }
+  for (auto it = entry->value.begin(); it != entry->value.end(); ++it) {
+    const YAML::Node name = it->first;
+    const YAML::Node value = it->second;
+    if (!name.IsScalar()) {
+      errors_->Add(PathOf(key), name.Mark(), "keys must be plain strings");
+      continue;
+    }
+    std::string item_path = fmt::format("{}.{}", PathOf(key), name.Scalar());
+    if (!value.IsNull() && !value.IsMap()) {
+      errors_->Add(item_path, value.Mark(), "expected a mapping of keys to values");
+      continue;
+    }
+    out.emplace_back(name.Scalar(), YamlMapReader(value, std::move(item_path), errors_, env_));
+  }
+  return out;
+}
+
 void YamlMapReader::Reject(std::string_view key, std::string_view message) {
   for (const Entry& e : entries_) {
     if (e.key == key) return Error(e, message);

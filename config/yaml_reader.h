@@ -66,6 +66,8 @@ class YamlMapReader {
   YamlMapReader Child(std::string_view key);
   // The mappings of the list under `key` (none when absent), each read like Child's.
   std::vector<YamlMapReader> ChildList(std::string_view key);
+  // The mapping under `key` whose values are mappings: each key with its value's reader.
+  std::vector<std::pair<std::string, YamlMapReader>> ChildMap(std::string_view key);
 
   // Reports `message` against `key` (a key this reader asked for), for checks that look at more
   // than one value.

@@ -135,6 +135,25 @@ pipeline::MetricLimits MetricLimitsFrom(const config::LimitsConfig& c) {
   return l;
 }
 
+pipeline::TenantLimits TenantLimitsFrom(const config::LimitsConfig& c) {
+  pipeline::TenantLimits t;
+  t.logs = IngestLimitsFrom(c);
+  t.metrics = MetricLimitsFrom(c);
+  t.log_bytes = {static_cast<double>(c.ingest_rate_bytes),
+                 static_cast<double>(c.ingest_burst_bytes)};
+  t.samples = {static_cast<double>(c.ingest_rate_samples),
+               static_cast<double>(c.ingest_burst_samples)};
+  return t;
+}
+
+pipeline::LimitsTable LimitsTableFrom(const config::Config& c) {
+  std::unordered_map<std::string, pipeline::TenantLimits> overrides;
+  for (const auto& [tenant, limits] : c.tenants.overrides) {
+    overrides[tenant] = TenantLimitsFrom(limits);
+  }
+  return pipeline::LimitsTable(TenantLimitsFrom(c.limits), std::move(overrides));
+}
+
 pipeline::FieldMapping FieldMappingFrom(const config::FieldsConfig& c) {
   pipeline::FieldMapping m;
   m.msg_fields = c.msg;
@@ -226,10 +245,9 @@ Status Daemon::Start() {
 
   pipeline::IngestServiceOptions ingest_options;
   ingest_options.workers = config_.ingest.workers;
-  ingest_options.limits = IngestLimitsFrom(config_.limits);
+  ingest_options.limits = LimitsTableFrom(config_);
   ingest_options.otlp.index_attributes = config_.ingest.otlp_index_attributes;
   ingest_options.max_decoded_bytes = config_.server.max_decoded_bytes;
-  ingest_options.metric_limits = MetricLimitsFrom(config_.limits);
   c->metrics = std::make_unique<storage::MetricStore>(
       *c->shards, MetricShardOptionsFrom(config_.storage), *registry_);
   SLUICE_RETURN_IF_ERROR(c->metrics->Recover());
@@ -405,8 +423,9 @@ Status Daemon::Reload() {
   config_.auth.credentials = next.auth.credentials;
   config_.log.level = next.log.level;
   config_.limits = next.limits;
+  config_.tenants.overrides = next.tenants.overrides;
   if (components_ && components_->ingest) {
-    components_->ingest->SetLimits(IngestLimitsFrom(next.limits), MetricLimitsFrom(next.limits));
+    components_->ingest->SetLimits(LimitsTableFrom(config_));
   }
   if (components_) components_->config_status.Record(true);
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);

@@ -64,7 +64,7 @@ struct IngestService::Metrics {
       : requests(prometheus::BuildCounter()
                      .Name("sluice_ingest_requests_total")
                      .Help("Ingest requests by wire format and outcome (ok, invalid, "
-                           "failed, unavailable).")
+                           "failed, unavailable, limited: over the tenant's ingest rate).")
                      .Register(registry)),
         entries(prometheus::BuildCounter()
                     .Name("sluice_ingest_entries_total")
@@ -81,7 +81,7 @@ struct IngestService::Metrics {
                    .Register(registry)) {
     for (int f = 0; f < kFormats; ++f) {
       auto format = std::string(IngestFormatName(static_cast<IngestFormat>(f)));
-      for (const char* outcome : {"ok", "invalid", "failed", "unavailable"}) {
+      for (const char* outcome : {"ok", "invalid", "failed", "unavailable", "limited"}) {
         by_outcome[f][Index(outcome)] = &requests.Add({{"format", format}, {"outcome", outcome}});
       }
       entries_by_format[f] = &entries.Add({{"format", format}});
@@ -92,14 +92,19 @@ struct IngestService::Metrics {
     }
   }
   static size_t Index(std::string_view outcome) {
-    return outcome == "ok" ? 0 : outcome == "invalid" ? 1 : outcome == "failed" ? 2 : 3;
+    return outcome == "ok"            ? 0
+           : outcome == "invalid"     ? 1
+           : outcome == "failed"      ? 2
+           : outcome == "unavailable" ? 3
+                                      : 4;
   }
   void Count(IngestFormat format, const IngestResult& r) {
     auto f = static_cast<size_t>(format);
-    const char* outcome = r.status.ok()                                     ? "ok"
-                          : r.status.code() == StatusCode::kInvalidArgument ? "invalid"
-                          : r.status.code() == StatusCode::kUnavailable     ? "unavailable"
-                                                                            : "failed";
+    const char* outcome = r.status.ok()                                       ? "ok"
+                          : r.status.code() == StatusCode::kInvalidArgument   ? "invalid"
+                          : r.status.code() == StatusCode::kUnavailable       ? "unavailable"
+                          : r.status.code() == StatusCode::kResourceExhausted ? "limited"
+                                                                              : "failed";
     by_outcome[f][Index(outcome)]->Increment();
     if (r.status.ok()) {
       entries_by_format[f]->Increment(static_cast<double>(r.entries));
@@ -114,7 +119,7 @@ struct IngestService::Metrics {
   prometheus::Family<prometheus::Counter>& rejected;
   prometheus::Family<prometheus::Histogram>& decode;
   static constexpr int kFormats = static_cast<int>(IngestFormat::kOtlpMetricsProto) + 1;
-  prometheus::Counter* by_outcome[kFormats][4]{};
+  prometheus::Counter* by_outcome[kFormats][5]{};
   prometheus::Counter* entries_by_format[kFormats]{};
   prometheus::Counter* rejected_by_format[kFormats]{};
   prometheus::Histogram* decode_by_format[kFormats]{};
@@ -127,8 +132,8 @@ IngestService::IngestService(storage::LogStore& store, storage::MetricStore* met
       metric_store_(metric_store),
       options_(options),
       clock_(clock),
-      limits_(std::make_shared<const IngestLimits>(options.limits)),
-      metric_limits_(std::make_shared<const MetricLimits>(options.metric_limits)),
+      limits_(std::make_shared<const LimitsTable>(options.limits)),
+      rates_(clock),
       metrics_(std::make_unique<Metrics>(registry)),
       queue_(std::make_unique<Queue>()) {}
 
@@ -159,9 +164,22 @@ void IngestService::Stop() {
   }
 }
 
-void IngestService::SetLimits(const IngestLimits& limits, const MetricLimits& metric_limits) {
-  std::atomic_store(&limits_, std::make_shared<const IngestLimits>(limits));
-  std::atomic_store(&metric_limits_, std::make_shared<const MetricLimits>(metric_limits));
+void IngestService::SetLimits(LimitsTable limits) {
+  std::atomic_store(&limits_, std::make_shared<const LimitsTable>(std::move(limits)));
+}
+
+Status IngestService::CheckRate(const std::string& tenant, std::string_view what, double amount,
+                                const RateLimit& limit) {
+  if (limit.unlimited()) return Status::Ok();
+  double wait = rates_.Take(tenant + '\0' + std::string(what), amount, limit);
+  if (wait <= 0) return Status::Ok();
+  // Loki's wording, with the limit's config key.
+  return Status::ResourceExhausted(fmt::format(
+      "ingestion rate limit exceeded for tenant {} (limit: {:.0f} {} per second, burst {:.0f}) "
+      "while attempting to ingest {:.0f} {}; retry in {:.1f} s or ask for a higher limit "
+      "(limits.{})",
+      tenant, limit.per_second, what, std::max(limit.burst, limit.per_second), amount, what, wait,
+      what == "bytes" ? "ingest_rate_bytes" : "ingest_rate_samples"));
 }
 
 void IngestService::Submit(IngestRequest request, Done done) {
@@ -197,8 +215,9 @@ void IngestService::WorkerLoop(size_t) {
 void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& json,
                             storage::LogBatch& batch, Done done) {
   auto started = std::chrono::steady_clock::now();
-  std::shared_ptr<const IngestLimits> limits = std::atomic_load(&limits_);
-  DecodeContext ctx{clock_.NowNanos(), limits.get(), &json};
+  std::shared_ptr<const LimitsTable> table = std::atomic_load(&limits_);
+  const TenantLimits& limits = table->For(request.tenant);
+  DecodeContext ctx{clock_.NowNanos(), &limits.logs, &json};
   batch.Clear();
   batch.set_tenant(request.tenant);
   IngestResult result;
@@ -243,6 +262,20 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
     done(std::move(result));
     return;
   }
+  if (!limits.log_bytes.unlimited()) {
+    uint64_t bytes = 0;
+    for (const storage::LogEntry& e : batch.entries()) bytes += e.line.size + e.metadata.size;
+    if (Status rate =
+            CheckRate(request.tenant, "bytes", static_cast<double>(bytes), limits.log_bytes);
+        !rate.ok()) {
+      BufferPool::RequestBodies().Give(std::move(request.body));
+      result.status = rate;
+      result.bulk_items.clear();
+      metrics_->Count(request.format, result);
+      done(std::move(result));
+      return;
+    }
+  }
   result.entries = batch.entries().size();
   IngestFormat format = request.format;
   Metrics* metrics = metrics_.get();
@@ -259,8 +292,9 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
 void IngestService::ProcessMetrics(IngestRequest& request, simdjson::ondemand::parser& json,
                                    storage::MetricBatch& batch, Done done) {
   auto started = std::chrono::steady_clock::now();
-  std::shared_ptr<const MetricLimits> limits = std::atomic_load(&metric_limits_);
-  MetricDecodeContext ctx{clock_.NowNanos() / 1'000'000, limits.get(), &json};
+  std::shared_ptr<const LimitsTable> table = std::atomic_load(&limits_);
+  const TenantLimits& limits = table->For(request.tenant);
+  MetricDecodeContext ctx{clock_.NowNanos() / 1'000'000, &limits.metrics, &json};
   batch.Clear();
   batch.set_tenant(request.tenant);
   IngestResult result;
@@ -302,6 +336,10 @@ void IngestService::ProcessMetrics(IngestRequest& request, simdjson::ondemand::p
   }
   if (decoded.ok() && metric_store_ == nullptr) {
     decoded = Status::Unavailable("metrics storage is not enabled");
+  }
+  if (decoded.ok()) {
+    decoded = CheckRate(request.tenant, "samples", static_cast<double>(batch.samples().size()),
+                        limits.samples);
   }
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

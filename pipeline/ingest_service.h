@@ -5,7 +5,13 @@
 //   shard writers) --> shard writers make it durable --> `done` runs (on a shard writer thread).
 //
 // No mutex on the path: the queue is moodycamel's ConcurrentQueue, each worker owns its parser
-// and batch, each shard has a single writer. Memory is bounded upstream by AdmissionBudget:
+// and batch, each shard has a single writer. (A tenant with an ingest rate limit costs one short
+// critical section per request, in the RateLimiter.)
+//
+// Limits are by tenant (LimitsTable): what entries and series may look like, checked while
+// decoding, and the rate of log bytes and samples, checked once a request is decoded. A request
+// over its tenant's rate is refused as a whole with ResourceExhausted, nothing stored, so that the
+// sender retries it later. Memory is bounded upstream by AdmissionBudget:
 // a request is admitted before its body is read and released when `done` has run.
 #pragma once
 
@@ -24,6 +30,8 @@
 #include "pipeline/field_mapping.h"
 #include "pipeline/ingest_limits.h"
 #include "pipeline/metric_validation.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/tenant_limits.h"
 #include "storage/log_store.h"
 #include "storage/metric_store.h"
 
@@ -63,7 +71,8 @@ struct IngestRequest {
 
 struct IngestResult {
   // OK: everything valid is durable. InvalidArgument: the request was refused as a whole (nothing
-  // stored). Other codes: storage failed (nothing acknowledged).
+  // stored). ResourceExhausted: the tenant is over its rate (nothing stored; retry later). Other
+  // codes: storage failed (nothing acknowledged).
   Status status;
   std::vector<BulkItem> bulk_items;  // kEsBulk: one per action, in order
   OtlpResult otlp;                   // kOtlp*, kJsonLinesLenient: entries rejected one by one
@@ -73,10 +82,9 @@ struct IngestResult {
 
 struct IngestServiceOptions {
   int workers = 1;
-  IngestLimits limits;
+  LimitsTable limits;
   OtlpOptions otlp;
   size_t max_decoded_bytes = 256 << 20;  // bounds snappy inside Loki's protobuf push
-  MetricLimits metric_limits;
 };
 
 class IngestService {
@@ -97,7 +105,7 @@ class IngestService {
   void Submit(IngestRequest request, Done done);
 
   // Applies new limits to requests decoded from now on (config reload).
-  void SetLimits(const IngestLimits& limits, const MetricLimits& metric_limits);
+  void SetLimits(LimitsTable limits);
 
   // Decodes and stores synchronously on the calling thread (the TCP listener's connections,
   // tests). `json` is the caller's own parser. Log formats only.
@@ -116,8 +124,12 @@ class IngestService {
   storage::MetricStore* metric_store_;
   const IngestServiceOptions options_;
   const Clock& clock_;
-  std::shared_ptr<const IngestLimits> limits_;  // swapped atomically on reload
-  std::shared_ptr<const MetricLimits> metric_limits_;
+  // Refuses a decoded request of `tenant` holding `amount` when over `limit` (see RateLimiter).
+  Status CheckRate(const std::string& tenant, std::string_view what, double amount,
+                   const RateLimit& limit);
+
+  std::shared_ptr<const LimitsTable> limits_;  // swapped atomically on reload
+  RateLimiter rates_;
   std::unique_ptr<Metrics> metrics_;
   struct Queue;
   std::unique_ptr<Queue> queue_;

@@ -276,6 +276,53 @@ TEST(ConfigLoader, RejectsAuthMistakes) {
               HasSubstr("tenants.default_tenant at sluice.yaml:2:3: not a tenant ID"));
 }
 
+TEST(ConfigLoader, ReadsRatesAndTenantOverrides) {
+  Result<Config> r = LoadConfigFromString(R"(
+limits:
+  max_line_bytes: 1KiB
+  ingest_rate_bytes: 4MiB
+  ingest_burst_bytes: 6MiB
+  ingest_rate_samples: 100000
+tenants:
+  overrides:
+    team-a:
+      ingest_rate_bytes: 40MiB
+    team-b:
+      max_line_bytes: 1MiB
+      ingest_rate_samples: 0
+    team-c:
+)",
+                                          "x.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->limits.ingest_rate_bytes, 4u << 20);
+  EXPECT_EQ(r->limits.ingest_burst_bytes, 6u << 20);
+  EXPECT_EQ(r->limits.ingest_rate_samples, 100000);
+  EXPECT_EQ(r->limits.ingest_burst_samples, 0);
+  ASSERT_EQ(r->tenants.overrides.size(), 3u);
+  const auto& [a_name, a] = r->tenants.overrides[0];
+  EXPECT_EQ(a_name, "team-a");
+  EXPECT_EQ(a.ingest_rate_bytes, 40u << 20);
+  EXPECT_EQ(a.max_line_bytes, 1024u);  // from limits:, not from the built-in default
+  EXPECT_EQ(a.ingest_rate_samples, 100000);
+  const auto& [b_name, b] = r->tenants.overrides[1];
+  EXPECT_EQ(b.max_line_bytes, 1u << 20);
+  EXPECT_EQ(b.ingest_rate_samples, 0);
+  EXPECT_EQ(r->tenants.overrides[2].second, r->limits);
+  EXPECT_THAT(ErrorOf("tenants:\n  overrides:\n    a/b:\n      max_line_bytes: 1\n"),
+              HasSubstr("\"a/b\" is not a tenant ID"));
+  EXPECT_THAT(ErrorOf("tenants:\n  overrides:\n    a:\n      max_lines: 1\n"),
+              HasSubstr("tenants.overrides.a.max_lines at sluice.yaml:4:7: unknown key"));
+  EXPECT_THAT(ErrorOf("tenants:\n  overrides: [a]\n"),
+              HasSubstr("expected a mapping of names to mappings"));
+  // Overrides apply on reload; the default tenant does not.
+  Config changed = *r;
+  changed.tenants.overrides.clear();
+  EXPECT_TRUE(RestartRequiredChanges(*r, changed).empty());
+  changed.tenants.default_tenant = "other";
+  EXPECT_EQ(RestartRequiredChanges(*r, changed),
+            (std::vector<std::string>{"tenants.default_tenant"}));
+}
+
 TEST(ConfigLoader, NullValuesKeepDefaults) {
   Result<Config> r =
       LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
@@ -293,7 +340,7 @@ TEST(ConfigLoader, UnknownKeySuggestsTheClosestKnownOne) {
   EXPECT_EQ(ErrorOf("server:\n  io_thread: 2\n"),
             "server.io_thread at sluice.yaml:2:3: unknown key (did you mean io_threads?)");
   EXPECT_THAT(ErrorOf("tenants:\n  zzzzzzzzzzzz: 2\n"),
-              HasSubstr("unknown key (known keys: default_tenant)"));
+              HasSubstr("unknown key (known keys: default_tenant, overrides)"));
   EXPECT_THAT(ErrorOf("servers: {}\n"),
               HasSubstr("servers at sluice.yaml:1:1: unknown key (did you mean server?)"));
 }

@@ -1,10 +1,10 @@
 #include "pipeline/ingest_service.h"
 
-#include <future>
-#include <limits>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <future>
+#include <limits>
 
 #include "tests/pipeline/decoder_test_util.h"
 #include "tests/support/temp_dir.h"
@@ -47,10 +47,13 @@ class IngestServiceTest : public ::testing::Test {
   size_t Count(std::string_view tenant) {
     size_t n = 0;
     for (const auto& s : store_->SelectStreams(tenant, {}, kMin, kMax)) {
-      EXPECT_TRUE(store_->Scan(s, kMin, kMax, storage::Direction::kForward, [&](int64_t, auto, auto) {
-        ++n;
-        return true;
-      }).ok());
+      EXPECT_TRUE(store_
+                      ->Scan(s, kMin, kMax, storage::Direction::kForward,
+                             [&](int64_t, auto, auto) {
+                               ++n;
+                               return true;
+                             })
+                      .ok());
     }
     return n;
   }
@@ -72,14 +75,16 @@ TEST_F(IngestServiceTest, AcknowledgedRequestsAreReadable) {
 }
 
 TEST_F(IngestServiceTest, InvalidRequestsStoreNothing) {
-  IngestResult r = Submit(IngestFormat::kLokiJson,
-                          R"({"streams":[{"stream":{"a":"b"},"values":[["1","x"]]},{"stream":{"1":"b"},"values":[["1","y"]]}]})");
+  IngestResult r = Submit(
+      IngestFormat::kLokiJson,
+      R"({"streams":[{"stream":{"a":"b"},"values":[["1","x"]]},{"stream":{"1":"b"},"values":[["1","y"]]}]})");
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Count("t"), 0u) << "a partly bad Loki push is refused as a whole";
 }
 
 TEST_F(IngestServiceTest, BulkItemsReportEachDocument) {
-  IngestResult r = Submit(IngestFormat::kEsBulk, "{\"index\":{}}\n{\"message\":\"a\"}\n{\"index\":{}}\nnope\n");
+  IngestResult r =
+      Submit(IngestFormat::kEsBulk, "{\"index\":{}}\n{\"message\":\"a\"}\n{\"index\":{}}\nnope\n");
   ASSERT_TRUE(r.status.ok());
   ASSERT_EQ(r.bulk_items.size(), 2u);
   EXPECT_EQ(r.bulk_items[0].status, 201);
@@ -90,13 +95,47 @@ TEST_F(IngestServiceTest, BulkItemsReportEachDocument) {
 TEST_F(IngestServiceTest, NewLimitsApplyToLaterRequests) {
   IngestLimits strict;
   strict.max_line_bytes = 2;
-  service_->SetLimits(strict, MetricLimits{});
-  EXPECT_THAT(Submit(IngestFormat::kLokiJson, R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
+  service_->SetLimits(LimitsTable(TenantLimits{.logs = strict}));
+  EXPECT_THAT(Submit(IngestFormat::kLokiJson,
+                     R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
                   .status.message(),
               HasSubstr("Max entry size '2' bytes"));
-  service_->SetLimits(IngestLimits{}, MetricLimits{});
-  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
+  service_->SetLimits(LimitsTable());
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson,
+                     R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})")
                   .status.ok());
+}
+
+TEST_F(IngestServiceTest, TenantOverridesReplaceTheDefaults) {
+  TenantLimits defaults;
+  defaults.logs.max_line_bytes = 2;
+  TenantLimits roomy = defaults;
+  roomy.logs.max_line_bytes = 100;
+  service_->SetLimits(LimitsTable(defaults, {{"roomy", roomy}}));
+  const std::string push = R"({"streams":[{"stream":{"a":"b"},"values":[["1","xyz"]]}]})";
+  EXPECT_EQ(Submit(IngestFormat::kLokiJson, push, "t").status.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, push, "roomy").status.ok());
+}
+
+TEST_F(IngestServiceTest, ATenantOverItsRateIsRefusedAndOthersAreNot) {
+  TenantLimits limits;
+  limits.log_bytes = {.per_second = 1, .burst = 10};  // refills too slowly to matter here
+  service_->SetLimits(LimitsTable(limits));
+  // Line and structured metadata count: 4 + 2 bytes per push.
+  const std::string push =
+      R"({"streams":[{"stream":{"a":"b"},"values":[["1","abcd",{"k":"v"}]]}]})";
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, push, "busy").status.ok());
+  IngestResult refused = Submit(IngestFormat::kLokiJson, push, "busy");
+  EXPECT_EQ(refused.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status.message(), HasSubstr("ingestion rate limit exceeded for tenant busy"));
+  EXPECT_THAT(refused.status.message(), HasSubstr("limits.ingest_rate_bytes"));
+  EXPECT_EQ(Count("busy"), 1u);  // the refused request stored nothing
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, push, "quiet").status.ok());
+  // Bulk items of a refused request are not reported as stored.
+  IngestResult bulk =
+      Submit(IngestFormat::kEsBulk, "{\"index\":{}}\n{\"message\":\"abcdef\"}\n", "busy");
+  EXPECT_EQ(bulk.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(bulk.bulk_items.empty());
 }
 
 TEST_F(IngestServiceTest, ConcurrentSubmittersAllGetTheirAnswers) {
@@ -107,8 +146,8 @@ TEST_F(IngestServiceTest, ConcurrentSubmittersAllGetTheirAnswers) {
     results.push_back(std::async(std::launch::async, [&, t] {
       int ok = 0;
       for (int i = 0; i < kRequests; ++i) {
-        std::string body = R"({"streams":[{"stream":{"thread":")" + std::to_string(t) + R"("},"values":[[")" +
-                           std::to_string(i + 1) + R"(","line"]]}]})";
+        std::string body = R"({"streams":[{"stream":{"thread":")" + std::to_string(t) +
+                           R"("},"values":[[")" + std::to_string(i + 1) + R"(","line"]]}]})";
         ok += Submit(IngestFormat::kLokiJson, body).status.ok();
       }
       return ok;

@@ -1,0 +1,50 @@
+// The limits a tenant's writes are held to: what one entry or series may look like, and how fast
+// the tenant may write. Every tenant gets the defaults (config `limits:`) unless
+// `tenants.overrides` names it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "pipeline/ingest_limits.h"
+#include "pipeline/metric_validation.h"
+
+namespace sluice::pipeline {
+
+// A token bucket's settings: `per_second` units refill it up to `burst`; 0 per second means
+// unlimited.
+struct RateLimit {
+  double per_second = 0;
+  double burst = 0;
+
+  bool unlimited() const { return per_second <= 0; }
+  bool operator==(const RateLimit&) const = default;
+};
+
+struct TenantLimits {
+  IngestLimits logs;
+  MetricLimits metrics;
+  RateLimit log_bytes;  // bytes of log lines and structured metadata
+  RateLimit samples;    // metric samples
+};
+
+class LimitsTable {
+ public:
+  LimitsTable() = default;
+  explicit LimitsTable(TenantLimits defaults,
+                       std::unordered_map<std::string, TenantLimits> overrides = {})
+      : defaults_(std::move(defaults)), overrides_(std::move(overrides)) {}
+
+  const TenantLimits& For(std::string_view tenant) const {
+    if (overrides_.empty()) return defaults_;
+    auto it = overrides_.find(std::string(tenant));
+    return it == overrides_.end() ? defaults_ : it->second;
+  }
+
+ private:
+  TenantLimits defaults_;
+  std::unordered_map<std::string, TenantLimits> overrides_;
+};
+
+}  // namespace sluice::pipeline
