@@ -15,6 +15,17 @@ namespace sluice::config {
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
+// TLS for the HTTP listener: on when cert_file and key_file are set. The files are read again on
+// every reload, so renewed certificates apply without a restart.
+struct TlsConfig {
+  std::string cert_file;       // PEM: the certificate, then its chain
+  std::string key_file;        // PEM: the private key
+  std::string client_ca_file;  // PEM: when set, clients must present a certificate it signed (mTLS)
+
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct ServerConfig {
   std::string http_listen = "0.0.0.0:3100";
   std::string tcp_listen = "0.0.0.0:3101";  // newline-delimited JSON logs; "" turns it off
@@ -29,6 +40,7 @@ struct ServerConfig {
   Duration write_timeout = 60s;             // for the whole response
   Duration idle_timeout = 120s;             // keep-alive connection waiting for its next request
   Duration shutdown_timeout = 30s;          // SIGTERM: time given to in-flight requests
+  TlsConfig tls;
 
   bool operator==(const ServerConfig&) const = default;
 };

@@ -31,6 +31,18 @@ void ReadServer(YamlMapReader m, ServerConfig& c) {
   m.Duration("write_timeout", c.write_timeout, 1ms, 24h);
   m.Duration("idle_timeout", c.idle_timeout, 1ms, 24h);
   m.Duration("shutdown_timeout", c.shutdown_timeout, 0s, 1h);
+  YamlMapReader tls = m.Child("tls");
+  tls.String("cert_file", c.tls.cert_file, true);
+  tls.String("key_file", c.tls.key_file, true);
+  tls.String("client_ca_file", c.tls.client_ca_file, true);
+  if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
+    tls.Reject(c.tls.cert_file.empty() ? "cert_file" : "key_file",
+               "TLS needs both cert_file and key_file");
+  }
+  if (!c.tls.client_ca_file.empty() && c.tls.cert_file.empty()) {
+    tls.Reject("client_ca_file", "client certificates need TLS: set cert_file and key_file");
+  }
+  tls.Finish();
   m.Finish();
 }
 

@@ -30,6 +30,7 @@
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/router.h"
+#include "daemon/http/tls_context.h"
 #include "daemon/logging.h"
 #include "daemon/process_metrics.h"
 #include "daemon/tcp_listener.h"
@@ -358,11 +359,21 @@ Status Daemon::Start() {
   c->access = std::make_unique<AccessControl>(config_.auth);
   c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics, admission,
                                            c->access.get());
+  if (config_.server.tls.enabled()) {
+    auto tls = LoadServerTlsContext(config_.server.tls);
+    if (!tls.ok()) return tls.status();
+    c->server->SetTlsContext(std::move(*tls));
+  }
   components_ = std::move(c);  // Shutdown() takes it apart in order, whatever fails below
   Components& started = *components_;
   SLUICE_RETURN_IF_ERROR(started.server->Start());
-  spdlog::info("http: listening on {} with {} IO threads{}", started.server->local_address(),
+  spdlog::info("http: listening on {} with {} IO threads{}{}", started.server->local_address(),
                config_.server.io_threads,
+               config_.server.tls.enabled()
+                   ? fmt::format("; TLS{}", config_.server.tls.client_ca_file.empty()
+                                                ? ""
+                                                : " with client certificates")
+                   : "",
                config_.auth.enabled ? fmt::format("; authentication on ({} credentials)",
                                                   config_.auth.credentials.size())
                                     : "");
@@ -400,6 +411,16 @@ Status Daemon::Reload() {
   std::lock_guard lock(mu_);
   if (stopped_) return Status::Unavailable("shutting down");
   SLUICE_RETURN_IF_ERROR(ConfigureLogging(next.log));
+  // Renewed certificates (same files, new contents) apply to connections accepted from now on.
+  if (components_ && components_->server && config_.server.tls.enabled()) {
+    auto tls = LoadServerTlsContext(config_.server.tls);
+    if (!tls.ok()) {
+      spdlog::error("reload: keeping the running TLS certificate; {}", tls.status().message());
+      components_->config_status.Record(false);
+      return tls.status();
+    }
+    components_->server->SetTlsContext(std::move(*tls));
+  }
   for (const std::string& key : config::RestartRequiredChanges(config_, next)) {
     spdlog::warn("reload: changes under {} take effect after a restart", key);
   }

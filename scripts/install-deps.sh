@@ -20,7 +20,7 @@ build_packages=(
 # libraries syslog-ng needs (syslog-ng itself conflicts with rsyslog, so scripts/fetch-test-shippers.sh
 # unpacks it from its .deb instead of installing it).
 test_packages=(
-  clang libclang-rt-14-dev curl python3
+  clang libclang-rt-14-dev curl openssl python3
   rsyslog rsyslog-elasticsearch prometheus prometheus-alertmanager
   libivykis0 libjson-c5 libnet1 libwrap0 libcurl4 libglib2.0-0
 )

@@ -60,9 +60,9 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                   .Name("sluice_http_request_errors_total")
                   .Help("Requests that failed before reaching a handler, by reason.")
                   .Register(registry)) {
-  static constexpr std::array<const char*, 9> reasons{
+  static constexpr std::array<const char*, 10> reasons{
       "header_timeout", "body_timeout", "too_large",       "headers_too_large", "malformed",
-      "bad_encoding",   "write_failed", "unauthenticated", "forbidden"};
+      "bad_encoding",   "write_failed", "unauthenticated", "forbidden",         "tls_handshake"};
   for (size_t i = 0; i < reasons.size(); ++i) {
     error_counters_[i] = &errors_.Add({{"reason", reasons[i]}});
   }

@@ -37,7 +37,8 @@ enum class RequestError {
   kBadEncoding,
   kWriteFailed,
   kUnauthenticated,
-  kForbidden
+  kForbidden,
+  kTlsHandshake
 };
 
 class HttpMetrics {
@@ -77,7 +78,7 @@ class HttpMetrics {
   prometheus::Family<prometheus::Counter>& body_bytes_;
   prometheus::Family<prometheus::Counter>& errors_;
   std::vector<RouteSeries> routes_;
-  std::array<prometheus::Counter*, 9> error_counters_{};
+  std::array<prometheus::Counter*, 10> error_counters_{};
 };
 
 }  // namespace sluice::daemon

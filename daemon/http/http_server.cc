@@ -22,6 +22,7 @@
 
 #include "daemon/http/padded_body.h"
 #include "daemon/http/responder.h"
+#include "daemon/http/server_stream.h"
 #include "pipeline/buffer_pool.h"
 #include "pipeline/content_decoding.h"
 
@@ -56,10 +57,10 @@ class WebSocketChannel;
 
 // One accepted connection. Lives on one io_context thread; other threads reach it only by posting.
 struct Connection {
-  explicit Connection(tcp::socket socket)
-      : stream(std::move(socket)), response_ready(stream.get_executor()) {}
+  Connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
+      : stream(std::move(socket), std::move(tls)), response_ready(stream.get_executor()) {}
 
-  beast::tcp_stream stream;
+  ServerStream stream;
   asio::steady_timer response_ready;     // cancelled when `response` or `websocket_session` is set
   std::optional<HttpResponse> response;  // the handler's answer, set on this connection's thread
   // A WebSocket route's handler accepted the upgrade (instead of answering), on this thread.
@@ -86,7 +87,7 @@ class WebSocketChannel final : public WebSocketConnection,
         wake_(executor_),
         writer_done_(executor_) {}
 
-  websocket::stream<beast::tcp_stream&>& stream() { return ws_; }
+  websocket::stream<ServerStream&>& stream() { return ws_; }
 
   // --- WebSocketConnection (any thread) ---
 
@@ -198,7 +199,7 @@ class WebSocketChannel final : public WebSocketConnection,
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     // A failed write leaves nothing to wait for: end the read too.
-    if (failed && !read_done_) conn_->stream.close();
+    if (failed && !read_done_) conn_->stream.tcp().close();
     writer_finished_ = true;
     writer_done_.cancel();
   }
@@ -211,7 +212,7 @@ class WebSocketChannel final : public WebSocketConnection,
       co_await writer_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!writer_finished_) {
-      conn_->stream.close();  // a write the client does not read, or a close it never answers
+      conn_->stream.tcp().close();  // a write the client does not read, or a close it never answers
       writer_done_.expires_at(Clock::time_point::max());
       co_await writer_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -244,7 +245,7 @@ class WebSocketChannel final : public WebSocketConnection,
   }
 
   std::shared_ptr<Connection> conn_;
-  websocket::stream<beast::tcp_stream&> ws_;
+  websocket::stream<ServerStream&> ws_;
   asio::any_io_executor executor_;
   asio::steady_timer wake_;         // the idle writer waits on it; cancelled when there is work
   asio::steady_timer writer_done_;  // cancelled when WriteLoop ends
@@ -265,12 +266,12 @@ class WebSocketChannel final : public WebSocketConnection,
 // (zero bytes) from a pipelined request (data, left for the parser).
 void WatchForClientClose(const std::shared_ptr<Connection>& conn,
                          std::shared_ptr<std::atomic<bool>> gone) {
-  conn->stream.socket().async_wait(
+  conn->stream.tcp().socket().async_wait(
       tcp::socket::wait_read, [conn, gone = std::move(gone)](const boost::system::error_code& ec) {
         if (ec) return;  // cancelled: the answer is ready
         char byte = 0;
         ssize_t n =
-            ::recv(conn->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            ::recv(conn->stream.tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
           gone->store(true, std::memory_order_relaxed);
         }
@@ -394,7 +395,7 @@ struct HttpServer::Impl {
       // Idle connections go now; busy ones finish their request and close; WebSockets are
       // closed with 1001 (going away), without the messages still queued.
       ForEachConnection([](Connection& c) {
-        if (c.idle) c.stream.cancel();
+        if (c.idle) c.stream.tcp().cancel();
         if (auto ws = c.websocket.lock()) {
           ws->RequestClose(static_cast<uint16_t>(websocket::close_code::going_away),
                            "server shutting down", /*discard_queued=*/true);
@@ -407,7 +408,7 @@ struct HttpServer::Impl {
     size_t forced = connections.size();
     lock.unlock();
     ForEachConnection([](Connection& c) {
-      c.stream.close();
+      c.stream.tcp().close();
       c.response_ready.cancel();
     });
     lock.lock();
@@ -476,8 +477,8 @@ struct HttpServer::Impl {
         socket.close(ec);
         continue;
       }
-      auto conn = std::make_shared<Connection>(std::move(socket));
-      auto remote = conn->stream.socket().remote_endpoint(ec);
+      auto conn = std::make_shared<Connection>(std::move(socket), CurrentTls());
+      auto remote = conn->stream.tcp().socket().remote_endpoint(ec);
       if (!ec)
         conn->remote_address = fmt::format("{}:{}", remote.address().to_string(), remote.port());
       Register(conn);
@@ -508,14 +509,31 @@ struct HttpServer::Impl {
       ~Unregisterer() { impl->Unregister(conn); }
     } unregister{this, conn.get()};
 
+    boost::system::error_code ec;
+    if (conn->stream.is_tls()) {
+      // The handshake counts as reading headers: a client that stalls in it is dropped as one
+      // that stalls before its first request line.
+      conn->stream.tcp().expires_after(config.read_header_timeout);
+      co_await conn->stream.tls().async_handshake(asio::ssl::stream_base::server,
+                                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        metrics.CountError(RequestError::kTlsHandshake);
+        spdlog::debug("http: TLS handshake with {} failed: {}", conn->remote_address, ec.message());
+        conn->stream.tcp().close();
+        co_return;
+      }
+    }
     beast::flat_buffer buffer;
     bool keep_going = true;
     while (keep_going && !draining.load()) {
       keep_going = co_await ServeOneRequest(conn, buffer);
     }
-    boost::system::error_code ec;
-    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    conn->stream.close();
+    if (conn->stream.is_tls()) {
+      conn->stream.tcp().expires_after(kLingerTime);
+      co_await conn->stream.tls().async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    conn->stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->stream.tcp().close();
   }
 
   // Returns whether the connection stays open for another request.
@@ -526,7 +544,7 @@ struct HttpServer::Impl {
     // Wait for the first byte under the idle timeout; the header timeout starts with it.
     if (buffer.size() == 0) {
       conn.idle = true;
-      conn.stream.expires_after(config.idle_timeout);
+      conn.stream.tcp().expires_after(config.idle_timeout);
       size_t n = co_await conn.stream.async_read_some(
           buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
       conn.idle = false;
@@ -538,7 +556,7 @@ struct HttpServer::Impl {
     http::request_parser<PaddedStringBody> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     parser.body_limit(config.max_request_bytes);
-    conn.stream.expires_after(config.read_header_timeout);
+    conn.stream.tcp().expires_after(config.read_header_timeout);
     co_await http::async_read_header(conn.stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/false);
@@ -595,11 +613,11 @@ struct HttpServer::Impl {
 
     if (auto expect = header[http::field::expect]; beast::iequals(expect, "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, header.version()};
-      conn.stream.expires_after(config.write_timeout);
+      conn.stream.tcp().expires_after(config.write_timeout);
       co_await http::async_write(conn.stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return false;
     }
-    conn.stream.expires_after(config.read_timeout);
+    conn.stream.tcp().expires_after(config.read_timeout);
     co_await http::async_read(conn.stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return co_await FailRead(conn, ec, /*in_body=*/true);
@@ -709,7 +727,7 @@ struct HttpServer::Impl {
       conn.response_ready.expires_at(Clock::time_point::max());
       co_await conn.response_ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       boost::system::error_code ignored;
-      conn.stream.socket().cancel(ignored);
+      conn.stream.tcp().socket().cancel(ignored);
     }
     if (std::shared_ptr<WebSocketSession> session = std::move(conn.websocket_session)) {
       conn.websocket_session.reset();
@@ -738,9 +756,9 @@ struct HttpServer::Impl {
                                        std::shared_ptr<WebSocketSession> session, size_t route_slot,
                                        Clock::time_point started) {
     Connection& conn = *self;
-    conn.stream.expires_never();  // the WebSocket's own timeouts apply from here on
+    conn.stream.tcp().expires_never();  // the WebSocket's own timeouts apply from here on
     auto channel = std::make_shared<WebSocketChannel>(self);
-    websocket::stream<beast::tcp_stream&>& ws = channel->stream();
+    websocket::stream<ServerStream&>& ws = channel->stream();
     websocket::stream_base::timeout timeouts;
     timeouts.handshake_timeout =
         std::min<std::chrono::nanoseconds>(config.write_timeout, kWebSocketHandshakeTimeout);
@@ -850,7 +868,7 @@ struct HttpServer::Impl {
     }
     metrics.CountRequest(route_slot, response.status, wire_bytes);
     boost::system::error_code ec;
-    conn.stream.expires_after(config.write_timeout);
+    conn.stream.tcp().expires_after(config.write_timeout);
     co_await http::async_write(conn.stream, res, asio::redirect_error(asio::use_awaitable, ec));
     metrics.ObserveDuration(route_slot,
                             std::chrono::duration<double>(Clock::now() - started).count());
@@ -873,7 +891,7 @@ struct HttpServer::Impl {
     metrics.CountRequest(route_slot, response.status, wire_bytes);
     http::response_serializer<http::empty_body> serializer{res};
     boost::system::error_code ec;
-    conn.stream.expires_after(config.write_timeout);
+    conn.stream.tcp().expires_after(config.write_timeout);
     co_await http::async_write_header(conn.stream, serializer,
                                       asio::redirect_error(asio::use_awaitable, ec));
     std::string chunk;
@@ -886,7 +904,7 @@ struct HttpServer::Impl {
         break;
       }
       if (!chunk.empty()) {
-        conn.stream.expires_after(config.write_timeout);
+        conn.stream.tcp().expires_after(config.write_timeout);
         co_await asio::async_write(conn.stream, http::make_chunk(asio::buffer(chunk)),
                                    asio::redirect_error(asio::use_awaitable, ec));
       }
@@ -912,11 +930,17 @@ struct HttpServer::Impl {
   // Half-closes, then discards what the client still sends for a short while (see kLingerTime).
   asio::awaitable<void> LingeringClose(Connection& conn) {
     boost::system::error_code ec;
-    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (conn.stream.is_tls()) {
+      // close_notify, then whatever the client still sends is read through TLS below.
+      conn.stream.tcp().expires_after(kLingerTime);
+      co_await conn.stream.tls().async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
+    }
+    conn.stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     std::vector<char> sink(64 * 1024);
     size_t discarded = 0;
-    conn.stream.expires_after(kLingerTime);
+    conn.stream.tcp().expires_after(kLingerTime);
     while (discarded < kLingerBytes) {
       size_t n = co_await conn.stream.async_read_some(
           asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
@@ -925,11 +949,18 @@ struct HttpServer::Impl {
     }
   }
 
+  std::shared_ptr<asio::ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+
   config::ServerConfig config;
   const Router& router;
   HttpMetrics& metrics;
   AdmissionOptions admission;
   const AccessControl* access;
+  std::mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -956,6 +987,11 @@ HttpServer::HttpServer(const config::ServerConfig& config, const Router& router,
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() { return impl_->Start(); }
+
+void HttpServer::SetTlsContext(std::shared_ptr<boost::asio::ssl::context> tls) {
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(tls);
+}
 
 std::string HttpServer::local_address() const {
   const auto& ep = impl_->bound;

@@ -21,6 +21,7 @@
 // called from any other thread.
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -54,6 +55,10 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Serves TLS with `tls` on connections accepted from now on (null: plain HTTP). Callable
+  // before Start and at any time after (certificate reload); open connections keep theirs.
+  void SetTlsContext(std::shared_ptr<boost::asio::ssl::context> tls);
 
   // Binds config.http_listen ("host:port", ":port", "[v6]:port"; port 0 picks a free one) and
   // starts serving.

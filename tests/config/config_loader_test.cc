@@ -323,6 +323,23 @@ tenants:
             (std::vector<std::string>{"tenants.default_tenant"}));
 }
 
+TEST(ConfigLoader, ReadsTls) {
+  Result<Config> r = LoadConfigFromString(
+      "server:\n  tls:\n    cert_file: /etc/s.pem\n    key_file: /etc/s.key\n"
+      "    client_ca_file: /etc/ca.pem\n",
+      "x.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->server.tls.enabled());
+  EXPECT_EQ(r->server.tls.cert_file, "/etc/s.pem");
+  EXPECT_EQ(r->server.tls.key_file, "/etc/s.key");
+  EXPECT_EQ(r->server.tls.client_ca_file, "/etc/ca.pem");
+  EXPECT_FALSE(Config{}.server.tls.enabled());
+  EXPECT_THAT(ErrorOf("server:\n  tls:\n    cert_file: /etc/s.pem\n"),
+              HasSubstr("server.tls.key_file at sluice.yaml:3:5: TLS needs both"));
+  EXPECT_THAT(ErrorOf("server:\n  tls:\n    client_ca_file: /etc/ca.pem\n"),
+              HasSubstr("client certificates need TLS"));
+}
+
 TEST(ConfigLoader, NullValuesKeepDefaults) {
   Result<Config> r =
       LoadConfigFromString("server:\n  io_threads:\nstorage:\n", "x.yaml", FakeEnv({}));
