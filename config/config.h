@@ -61,6 +61,8 @@ struct StorageConfig {
   uint64_t head_memory_limit = 256ull << 20;  // per shard: unsealed entries kept in memory
   int compression_level = 3;                  // zstd level of log blocks
   bool seal_on_shutdown = true;
+  // Writes are refused (503) while the data dir's filesystem has less free than this; 0 = off.
+  uint64_t min_free_disk = 100ull << 20;
   // Metrics: a series' unsealed samples become a chunk at this count, or when the oldest of them
   // arrived chunk_max_age ago (head_memory_limit applies to them too, per shard).
   int chunk_max_samples = 120;

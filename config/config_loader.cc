@@ -59,6 +59,7 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
   m.Size("head_memory_limit", c.head_memory_limit, 1 * kKiB * kKiB, 1024 * kGiB);
   m.Int("compression_level", c.compression_level, 1, 19);
   m.Bool("seal_on_shutdown", c.seal_on_shutdown);
+  m.Size("min_free_disk", c.min_free_disk, 0, 1024 * kGiB);
   m.Int("chunk_max_samples", c.chunk_max_samples, 8, 65536);
   m.Duration("chunk_max_age", c.chunk_max_age, 1s, 24h);
   m.Finish();

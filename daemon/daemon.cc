@@ -233,8 +233,10 @@ Status Daemon::Start() {
   std::lock_guard lock(mu_);
   auto c = std::make_unique<Components>();
 
-  Result<std::unique_ptr<storage::ShardSet>> shards = storage::ShardSet::Open(
-      {.data_dir = config_.storage.data_dir, .shards = config_.storage.shards});
+  Result<std::unique_ptr<storage::ShardSet>> shards =
+      storage::ShardSet::Open({.data_dir = config_.storage.data_dir,
+                               .shards = config_.storage.shards,
+                               .min_free_disk_bytes = config_.storage.min_free_disk});
   if (!shards.ok()) return shards.status();
   c->shards = std::move(shards).value();
   spdlog::info("storage: {} shards under {}", c->shards->size(), c->shards->data_dir());

@@ -274,15 +274,21 @@ void LogShard::Impl::Commit(std::vector<Submission>& batch) {
 
   rocksdb::WriteOptions wo;
   wo.sync = options.durability != Durability::kNever;
-  Status written =
-      wb.Count() == 0 ? Status::Ok() : FromRocks(shard.db->Write(wo, &wb), "writing the log WAL");
+  Status written;
+  if (wb.Count() > 0) {
+    written = shard.disk != nullptr ? shard.disk->Check() : Status::Ok();
+    if (written.ok()) written = FromRocks(shard.db->Write(wo, &wb), "writing the log WAL");
+  }
   last_sync = SteadyClock::now();
   metrics->wal_commits.Increment();
   metrics->wal_commit_seconds.Observe(std::chrono::duration<double>(last_sync - started).count());
 
   if (!written.ok()) {
     metrics->wal_failures.Increment();
-    spdlog::error("shard {}: {}", shard.index, written.message());
+    // A full disk is logged once by the DiskSpaceGuard, not once per refused commit.
+    if (written.code() != StatusCode::kUnavailable) {
+      spdlog::error("shard {}: {}", shard.index, written.message());
+    }
     for (Stream* s : created) delete s;
     for (Submission& s : batch) s.done(written);
     return;

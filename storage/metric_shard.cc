@@ -299,12 +299,16 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
 
   rocksdb::WriteOptions wo;
   wo.sync = options.durability != Durability::kNever;
-  Status written = FromRocks(shard.db->Write(wo, &wb), "writing the metric WAL");
+  Status written = shard.disk != nullptr ? shard.disk->Check() : Status::Ok();
+  if (written.ok()) written = FromRocks(shard.db->Write(wo, &wb), "writing the metric WAL");
   last_sync = SteadyClock::now();
   metrics->wal_commits.Increment();
   if (!written.ok()) {
     metrics->wal_failures.Increment();
-    spdlog::error("shard {}: {}", shard.index, written.message());
+    // A full disk is logged once by the DiskSpaceGuard, not once per refused commit.
+    if (written.code() != StatusCode::kUnavailable) {
+      spdlog::error("shard {}: {}", shard.index, written.message());
+    }
     for (Submission& s : batch) s.done(written);
     return;
   }

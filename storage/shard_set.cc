@@ -180,6 +180,7 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
   }
 
   std::unique_ptr<ShardSet> set(new ShardSet(dir.string()));
+  set->disk_ = std::make_unique<DiskSpaceGuard>(dir.string(), options.min_free_disk_bytes);
   for (int i = 0; i < shards; ++i) {
     std::string path = (dir / fmt::format("shard-{:03}", i)).string();
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -201,6 +202,7 @@ Result<std::unique_ptr<ShardSet>> ShardSet::Open(const ShardSetOptions& options)
     Shard shard;
     shard.index = static_cast<size_t>(i);
     shard.db = db;
+    shard.disk = set->disk_.get();
     for (size_t c = 0; c < handles.size(); ++c) shard.cfs[c] = handles[c];
     set->shards_.push_back(shard);
   }

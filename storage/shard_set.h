@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "storage/disk_space_guard.h"
 
 namespace sluice::storage {
 
@@ -38,13 +39,16 @@ enum class Cf : size_t {
 struct Shard {
   size_t index = 0;
   rocksdb::DB* db = nullptr;
+  // Writes check it before they reach RocksDB (owned by the ShardSet; never null once opened).
+  const DiskSpaceGuard* disk = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, static_cast<size_t>(Cf::kCount)> cfs{};
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cfs[static_cast<size_t>(c)]; }
 };
 
 struct ShardSetOptions {
   std::string data_dir;
-  int shards = 1;  // used only when the data dir is new
+  int shards = 1;                    // used only when the data dir is new
+  uint64_t min_free_disk_bytes = 0;  // writes are refused below it (DiskSpaceGuard); 0 = off
 };
 
 // Converts a RocksDB status into ours, naming what was being done.
@@ -79,6 +83,7 @@ class ShardSet {
   explicit ShardSet(std::string data_dir) : data_dir_(std::move(data_dir)) {}
 
   std::string data_dir_;
+  std::unique_ptr<DiskSpaceGuard> disk_;
   std::vector<Shard> shards_;
 };
 
