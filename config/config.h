@@ -15,7 +15,7 @@ namespace sluice::config {
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
-// TLS for the HTTP listener: on when cert_file and key_file are set. The files are read again on
+// TLS for the HTTP and TCP listeners: on when cert_file and key_file are set. The files are read again on
 // every reload, so renewed certificates apply without a restart.
 struct TlsConfig {
   std::string cert_file;       // PEM: the certificate, then its chain

@@ -385,14 +385,20 @@ Status Daemon::Start() {
     tcp.tenant = config_.tenants.default_tenant;
     tcp.mapping = ingest_api.default_fields;
     tcp.budget = started.budget.get();
+    if (config_.server.tls.enabled()) {
+      auto tls = LoadServerTlsContext(config_.server.tls);
+      if (!tls.ok()) return tls.status();
+      tcp.tls = std::move(*tls);
+    }
     started.tcp =
         std::make_unique<TcpLogListener>(std::move(tcp), started.ingest.get(), *registry_);
     SLUICE_RETURN_IF_ERROR(started.tcp->Start());
     spdlog::info(
-        "tcp: listening for JSON lines on {}",
+        "tcp: listening for JSON lines on {}{}",
         fmt::format("{}:{}",
                     config_.server.tcp_listen.substr(0, config_.server.tcp_listen.rfind(':')),
-                    started.tcp->port()));
+                    started.tcp->port()),
+        config_.server.tls.enabled() ? " with TLS" : "");
   }
   ready_ = true;
   return Status::Ok();
@@ -421,7 +427,8 @@ Status Daemon::Reload() {
       components_->config_status.Record(false);
       return tls.status();
     }
-    components_->server->SetTlsContext(std::move(*tls));
+    components_->server->SetTlsContext(*tls);
+    if (components_->tcp) components_->tcp->SetTlsContext(std::move(*tls));
   }
   for (const std::string& key : config::RestartRequiredChanges(config_, next)) {
     spdlog::warn("reload: changes under {} take effect after a restart", key);

@@ -1,20 +1,20 @@
 #include "daemon/tcp_listener.h"
 
+#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 
-#include <boost/asio.hpp>
-#include <fmt/format.h>
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <spdlog/spdlog.h>
-
+#include "daemon/http/server_stream.h"
 #include "pipeline/content_decoding.h"
 
 namespace sluice::daemon {
@@ -26,9 +26,12 @@ using asio::ip::tcp;
 constexpr size_t kReadChunk = 1 << 20;
 constexpr size_t kMaxPartialLine = 4 << 20;
 
+constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
+
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), done_timer(socket.get_executor()) {}
-  tcp::socket socket;
+  Connection(tcp::socket s, std::shared_ptr<asio::ssl::context> tls)
+      : stream(std::move(s), std::move(tls)), done_timer(stream.get_executor()) {}
+  ServerStream stream;
   asio::steady_timer done_timer;
   std::optional<pipeline::IngestResult> result;
   bool storing = false;  // a chunk is with the ingest service: finish it before closing
@@ -61,14 +64,20 @@ struct TcpLogListener::Impl {
   asio::awaitable<void> AcceptLoop() {
     while (!stopping.load()) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (stopping.load() || ec == asio::error::operation_aborted) break;
         asio::steady_timer pause(context, std::chrono::milliseconds(50));
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      auto conn = std::make_shared<Connection>(std::move(socket));
+      std::shared_ptr<asio::ssl::context> tls;
+      {
+        std::lock_guard lock(mu);
+        tls = options.tls;
+      }
+      auto conn = std::make_shared<Connection>(std::move(socket), std::move(tls));
       {
         std::lock_guard lock(mu);
         connections[conn.get()] = conn;
@@ -79,7 +88,8 @@ struct TcpLogListener::Impl {
   }
 
   // Hands `lines` (complete lines, padded) to the ingest service and waits for them to be durable.
-  asio::awaitable<bool> Submit(Connection& conn, std::string lines, const std::shared_ptr<Connection>& self) {
+  asio::awaitable<bool> Submit(Connection& conn, std::string lines,
+                               const std::shared_ptr<Connection>& self) {
     AdmissionLease lease;
     if (options.budget != nullptr) {
       asio::steady_timer wait(context);
@@ -99,7 +109,7 @@ struct TcpLogListener::Impl {
     conn.storing = true;
     auto held = std::make_shared<AdmissionLease>(std::move(lease));
     service->Submit(std::move(request), [self, held](pipeline::IngestResult r) {
-      asio::post(self->socket.get_executor(), [self, r = std::move(r)]() mutable {
+      asio::post(self->stream.get_executor(), [self, r = std::move(r)]() mutable {
         self->result = std::move(r);
         self->done_timer.cancel();
       });
@@ -114,7 +124,8 @@ struct TcpLogListener::Impl {
     const pipeline::IngestResult& r = *conn.result;
     if (!r.status.ok()) {
       chunks_failed.Increment();
-      spdlog::warn("tcp listener: could not store lines from {}: {}", Peer(conn), r.status.message());
+      spdlog::warn("tcp listener: could not store lines from {}: {}", Peer(conn),
+                   r.status.message());
       co_return false;
     }
     if (r.otlp.rejected > 0) {
@@ -127,7 +138,7 @@ struct TcpLogListener::Impl {
 
   static std::string Peer(Connection& conn) {
     boost::system::error_code ec;
-    auto ep = conn.socket.remote_endpoint(ec);
+    auto ep = conn.stream.tcp().socket().remote_endpoint(ec);
     return ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
   }
 
@@ -136,6 +147,17 @@ struct TcpLogListener::Impl {
     std::vector<char> chunk(kReadChunk);
     asio::steady_timer idle(context);
     bool open = true;
+    if (conn->stream.is_tls()) {
+      boost::system::error_code ec;
+      conn->stream.tcp().expires_after(kTlsHandshakeTimeout);
+      co_await conn->stream.tls().async_handshake(asio::ssl::stream_base::server,
+                                                  asio::redirect_error(asio::use_awaitable, ec));
+      conn->stream.tcp().expires_never();
+      if (ec) {
+        spdlog::debug("tcp listener: TLS handshake with {} failed: {}", Peer(*conn), ec.message());
+        open = false;
+      }
+    }
     while (open && !stopping.load()) {
       boost::system::error_code ec;
       // The listener's idle timeout: a socket that sends nothing for this long is closed.
@@ -143,11 +165,11 @@ struct TcpLogListener::Impl {
       idle.async_wait([conn](const boost::system::error_code& e) {
         if (!e) {
           boost::system::error_code ignored;
-          conn->socket.cancel(ignored);
+          conn->stream.tcp().socket().cancel(ignored);
         }
       });
-      size_t n = co_await conn->socket.async_read_some(asio::buffer(chunk),
-                                                       asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await conn->stream.async_read_some(
+          asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       idle.cancel();
       if (ec) {
         open = false;
@@ -174,8 +196,8 @@ struct TcpLogListener::Impl {
       if (!lines.empty() && !co_await Submit(*conn, std::move(lines), conn)) open = false;
     }
     boost::system::error_code ignored;
-    conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
-    conn->socket.close(ignored);
+    conn->stream.tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    conn->stream.tcp().socket().close(ignored);
     connections_gauge.Decrement();
     std::lock_guard lock(mu);
     connections.erase(conn.get());
@@ -209,7 +231,8 @@ Status TcpLogListener::Start() {
   Impl& m = *impl_;
   size_t colon = m.options.listen.rfind(':');
   if (colon == std::string::npos) {
-    return Status::InvalidArgument(fmt::format("server.tcp_listen \"{}\" has no port", m.options.listen));
+    return Status::InvalidArgument(
+        fmt::format("server.tcp_listen \"{}\" has no port", m.options.listen));
   }
   std::string host = m.options.listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
@@ -219,7 +242,8 @@ Status TcpLogListener::Start() {
   auto endpoints = resolver.resolve(host, m.options.listen.substr(colon + 1),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || endpoints.empty()) {
-    return Status::InvalidArgument(fmt::format("cannot resolve server.tcp_listen \"{}\"", m.options.listen));
+    return Status::InvalidArgument(
+        fmt::format("cannot resolve server.tcp_listen \"{}\"", m.options.listen));
   }
   m.acceptor.emplace(m.context);
   tcp::endpoint endpoint = endpoints.begin()->endpoint();
@@ -243,6 +267,11 @@ Status TcpLogListener::Start() {
 
 uint16_t TcpLogListener::port() const { return impl_->bound_port; }
 
+void TcpLogListener::SetTlsContext(std::shared_ptr<boost::asio::ssl::context> tls) {
+  std::lock_guard lock(impl_->mu);
+  impl_->options.tls = std::move(tls);
+}
+
 void TcpLogListener::Stop() {
   Impl& m = *impl_;
   if (!m.thread.joinable()) return;
@@ -254,7 +283,7 @@ void TcpLogListener::Stop() {
     std::lock_guard lock(m.mu);
     for (auto& [raw, weak] : m.connections) {
       if (auto conn = weak.lock(); conn && !conn->storing) {
-        conn->socket.cancel(ignored);
+        conn->stream.tcp().socket().cancel(ignored);
       }
     }
   });

@@ -6,13 +6,15 @@
 // sender faster than the disk is slowed by TCP itself, and a line that was read is never dropped
 // at shutdown. There is no one to answer, so bad lines are skipped, counted
 // (sluice_tcp_lines_rejected_total) and logged; a line longer than 4 MiB without a newline is cut
-// off and dropped.
+// off and dropped. With a TLS context (server.tls) the connections speak TLS, as syslog-style
+// senders with TLS do (Fluent Bit `tls on`, Vector `tls.enabled`).
 #pragma once
 
+#include <prometheus/registry.h>
+
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
-
-#include <prometheus/registry.h>
 
 #include "base/admission_budget.h"
 #include "base/status.h"
@@ -27,6 +29,7 @@ struct TcpListenerOptions {
   pipeline::FieldMapping mapping;
   AdmissionBudget* budget = nullptr;
   std::chrono::nanoseconds idle_timeout = std::chrono::minutes(10);
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain TCP
 };
 
 class TcpLogListener {
@@ -37,6 +40,8 @@ class TcpLogListener {
 
   Status Start();
   uint16_t port() const;
+  // Connections accepted from now on use `tls` (certificate reload).
+  void SetTlsContext(std::shared_ptr<boost::asio::ssl::context> tls);
   // Stops accepting, lets each connection finish the chunk it is writing, closes them.
   void Stop();
 

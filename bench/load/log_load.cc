@@ -128,6 +128,8 @@ int main(int argc, char** argv) {
   double duration = 10;
   int pid = 0;
   bool once = false;
+  double rate = 0;
+  double rss_every = 0;
   app.add_option("--target", target, "host:port of sluice");
   app.add_flag("--once", once, "send every loghub line exactly once, on one connection, then stop");
   app.add_option("--format", format, "loki | bulk | jsonline")
@@ -136,6 +138,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "lines per request");
   app.add_option("--duration", duration, "seconds of load");
   app.add_option("--pid", pid, "sluice's pid, for its CPU time and peak RSS");
+  app.add_option("--rate", rate, "lines per second over all connections (0: as fast as acked)");
+  app.add_option("--rss-every", rss_every, "with --pid: print the daemon's RSS this often (s)");
   CLI11_PARSE(app, argc, argv);
 
   std::string host = target.substr(0, target.rfind(':'));
@@ -166,8 +170,16 @@ int main(int argc, char** argv) {
       int fd = Connect(host, port);
       std::string buffer;
       size_t i = static_cast<size_t>(c);
+      // Paced: each connection sends its share of --rate on a fixed schedule, so a slow answer
+      // delays the next request but the average rate holds.
+      auto next_send = Clock::now();
       while (!stop.load() && fd >= 0 && !(once && i >= bodies.size())) {
         const Body& body = bodies[i++ % bodies.size()];
+        if (rate > 0) {
+          std::this_thread::sleep_until(next_send);
+          next_send += std::chrono::duration_cast<Clock::duration>(
+              std::chrono::duration<double>(static_cast<double>(body.lines) * connections / rate));
+        }
         std::string request = fmt::format(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", path,
             target, content_type, body.text.size());
@@ -188,8 +200,21 @@ int main(int argc, char** argv) {
       latencies.insert(latencies.end(), mine.begin(), mine.end());
     });
   }
+  std::vector<double> rss_mb;
   if (!once) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(duration));
+    auto end = started +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+    while (pid > 0 && rss_every > 0 && Clock::now() < end) {
+      auto wake = std::min(end, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                   std::chrono::duration<double>(rss_every)));
+      std::this_thread::sleep_until(wake);
+      rss_mb.push_back(ReadProc(pid).rss_bytes / 1e6);
+      std::cout << fmt::format("rss t={:.0f}s rss_MB={:.0f} acknowledged_lines={}\n",
+                               std::chrono::duration<double>(Clock::now() - started).count(),
+                               rss_mb.back(), acked_lines.load())
+                << std::flush;
+    }
+    std::this_thread::sleep_until(end);
     stop = true;
   }
   for (auto& t : threads) t.join();
@@ -217,6 +242,14 @@ int main(int argc, char** argv) {
         "daemon_cpu_s={:.2f} daemon_cpu_s_per_Mlines={:.3f} daemon_cores_busy={:.2f} "
         "peak_rss_MB={:.0f}\n",
         cpu, lines > 0 ? cpu / lines * 1e6 : 0.0, cpu / elapsed, after.peak_rss_bytes / 1e6);
+  }
+  if (!rss_mb.empty()) {
+    // Flat means the second half holds no more than the first: compare their maxima.
+    size_t half = rss_mb.size() / 2;
+    double first = *std::max_element(rss_mb.begin(), rss_mb.begin() + std::max<size_t>(half, 1));
+    double second = *std::max_element(rss_mb.begin() + half, rss_mb.end());
+    std::cout << fmt::format("rss_MB first_half_max={:.0f} second_half_max={:.0f} growth={:.2f}\n",
+                             first, second, second / std::max(first, 1.0));
   }
   return failed.load() == 0 ? 0 : 1;
 }

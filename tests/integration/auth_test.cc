@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/prometheus_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
@@ -28,7 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Subprocess;
 
-constexpr char kPrometheus[] = "/usr/bin/prometheus";
+constexpr const char* kPrometheus = testing::kPrometheusBinary;
 constexpr char kPromtool[] = "/usr/bin/promtool";
 
 constexpr char kPromAToken[] = "prom-a-token";
@@ -117,12 +118,8 @@ auth:
   }
 
   void StartPrometheus() {
-    for (int attempt = 0; attempt < 3 && prometheus_port_ == 0; ++attempt) {
-      uint16_t port = testing::PickFreePort();
-      ASSERT_GT(port, 0);
-      std::string config =
-          dir_.WriteFile("prometheus.yml",
-                         fmt::format(R"yaml(
+    testing::PrometheusProcess p = testing::StartPrometheus(dir_, [this](uint16_t port) {
+      return fmt::format(R"yaml(
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -160,27 +157,11 @@ remote_write:
         replacement: x
     queue_config: {{batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}}
 )yaml",
-                                     fmt::arg("prometheus", port), fmt::arg("sluice", sluice_port_),
-                                     fmt::arg("token", kPromAToken)));
-      prometheus_ = std::make_unique<Subprocess>(
-          std::vector<std::string>{kPrometheus, "--config.file=" + config,
-                                   "--storage.tsdb.path=" + dir_.Sub("prometheus-data"),
-                                   fmt::format("--web.listen-address=127.0.0.1:{}", port)},
-          dir_.Sub("prometheus.out"), dir_.Sub("prometheus.err"));
-      auto deadline = std::chrono::steady_clock::now() + 30s;
-      while (std::chrono::steady_clock::now() < deadline && prometheus_->Running()) {
-        auto r = testing::HttpRequestOnce(port, "GET", "/-/ready");
-        if (r && r->status == 200) {
-          prometheus_port_ = port;
-          break;
-        }
-        std::this_thread::sleep_for(100ms);
-      }
-      if (prometheus_port_ == 0) {
-        prometheus_->Signal(SIGKILL);
-        prometheus_->Wait(10s);
-      }
-    }
+                         fmt::arg("prometheus", port), fmt::arg("sluice", sluice_port_),
+                         fmt::arg("token", kPromAToken));
+    });
+    prometheus_ = std::move(p.process);
+    prometheus_port_ = p.port;
     ASSERT_GT(prometheus_port_, 0) << "Prometheus did not become ready:\n"
                                    << testing::ReadFileTail(dir_.Sub("prometheus.err"));
   }

@@ -38,7 +38,7 @@ class CrashTest : public ::testing::Test {
 };
 
 TEST_F(CrashTest, EveryAcknowledgedLineSurvivesKill9) {
-  constexpr int kKills = 5;
+  const int kKills = testing::CrashKills(5);
   constexpr int kClients = 3;
   constexpr int kLinesPerRequest = 50;
   std::atomic<uint16_t> port{StartDaemon(0)};

@@ -934,7 +934,7 @@ TEST_F(MetricsIngestTest, InfluxLinesFromTelegraf) {
 // restarted: every acknowledged sample is there afterwards with its value, and nothing that was
 // never sent appears.
 TEST_F(MetricsIngestTest, EveryAcknowledgedSampleSurvivesKill9) {
-  constexpr int kKills = 3;
+  const int kKills = testing::CrashKills(5);
   constexpr int kClients = 3;
   constexpr int kSeriesPerRequest = 5;
   constexpr int kSamplesPerSeries = 20;

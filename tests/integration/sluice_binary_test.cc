@@ -30,7 +30,7 @@ class SluiceBinaryTest : public ::testing::Test {
   // Starts a daemon on an ephemeral port; returns the port from its log.
   uint16_t StartDaemon(std::vector<std::string> extra = {}) {
     // Both listeners on ephemeral ports: tests run in parallel with other daemons.
-    std::vector<std::string> args{SLUICE_BINARY, "--listen",   "127.0.0.1:0",    "--tcp-listen",
+    std::vector<std::string> args{SLUICE_BINARY, "--listen",   "127.0.0.1:0",   "--tcp-listen",
                                   "127.0.0.1:0", "--data-dir", dir_.Sub("data")};
     args.insert(args.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Subprocess>(args, dir_.Sub("daemon.out"), dir_.Sub("daemon.err"));
@@ -109,7 +109,8 @@ TEST_F(SluiceBinaryTest, SighupReloadsAndSurvivesABrokenConfig) {
 
 TEST_F(SluiceBinaryTest, ASecondDaemonOnTheSameDataDirRefusesToStart) {
   ASSERT_GT(StartDaemon(), 0);
-  EXPECT_EQ(Run({"--listen", "127.0.0.1:0", "--tcp-listen", "", "--data-dir", dir_.Sub("data")}), 1);
+  EXPECT_EQ(Run({"--listen", "127.0.0.1:0", "--tcp-listen", "", "--data-dir", dir_.Sub("data")}),
+            1);
   EXPECT_THAT(Err(), HasSubstr("in use by another process"));
 }
 

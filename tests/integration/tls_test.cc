@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/prometheus_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_http_client.h"
@@ -26,7 +27,7 @@ using testing::Subprocess;
 
 constexpr char kOpenssl[] = "/usr/bin/openssl";
 constexpr char kCurl[] = "/usr/bin/curl";
-constexpr char kPrometheus[] = "/usr/bin/prometheus";
+constexpr const char* kPrometheus = testing::kPrometheusBinary;
 
 struct CommandRun {
   int code = -1;
@@ -73,15 +74,24 @@ class TlsTest : public ::testing::Test {
     ASSERT_EQ(r.code, 0) << r.output;
   }
 
-  void StartSluice(const std::string& tls_yaml) {
-    std::string config =
-        dir_.WriteFile("sluice.yaml", "server:\n  tcp_listen: \"\"\n  tls:\n" + tls_yaml);
+  // `tcp_listen` "" keeps the raw TCP listener off; its port is then tcp_port_.
+  void StartSluice(const std::string& tls_yaml, const std::string& tcp_listen = "") {
+    std::string config = dir_.WriteFile(
+        "sluice.yaml", "server:\n  tcp_listen: \"" + tcp_listen + "\"\n  tls:\n" + tls_yaml);
     sluice_ = std::make_unique<Subprocess>(
         std::vector<std::string>{SLUICE_BINARY, "--config", config, "--listen", "127.0.0.1:0",
                                  "--data-dir", dir_.Sub("data")},
         dir_.Sub("sluice.out"), dir_.Sub("sluice.err"));
     port_ = testing::WaitForSluicePort(dir_.Sub("sluice.err"), 30s);
     ASSERT_GT(port_, 0) << testing::ReadFileTail(dir_.Sub("sluice.err"));
+    if (!tcp_listen.empty()) {
+      auto log = testing::WaitForFileContaining(dir_.Sub("sluice.err"), " with TLS\n", 10s);
+      ASSERT_TRUE(log.has_value()) << testing::ReadFileTail(dir_.Sub("sluice.err"));
+      const std::string prefix = "tcp: listening for JSON lines on 127.0.0.1:";
+      size_t at = log->find(prefix);
+      ASSERT_NE(at, std::string::npos) << *log;
+      tcp_port_ = static_cast<uint16_t>(std::stoi(log->substr(at + prefix.size())));
+    }
   }
 
   std::string Url(const std::string& path, const std::string& scheme = "https") {
@@ -100,6 +110,7 @@ class TlsTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<Subprocess> sluice_;
   uint16_t port_ = 0;
+  uint16_t tcp_port_ = 0;
 };
 
 TEST_F(TlsTest, HttpsServesPushAndQueryAndRefusesPlainOrUntrusted) {
@@ -186,18 +197,44 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificateFromTheClientCa) {
       "200");
 }
 
+TEST_F(TlsTest, TheTcpListenerSpeaksTlsToo) {
+  ASSERT_NO_FATAL_FAILURE(MakeCertificates("server", "127.0.0.1"));
+  ASSERT_NO_FATAL_FAILURE(StartSluice(
+      fmt::format("    cert_file: {}\n    key_file: {}\n", Pem("server.pem"), Pem("server.key")),
+      "127.0.0.1:0"));
+  ASSERT_GT(tcp_port_, 0);
+  dir_.WriteFile("lines.json",
+                 "{\"message\":\"tcp over tls one\",\"app\":\"tcp\"}\n"
+                 "{\"message\":\"tcp over tls two\",\"app\":\"tcp\"}\n");
+  CommandRun sent =
+      Shell(fmt::format("openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:{} -CAfile {} < {}",
+                        tcp_port_, Pem("server-ca.pem"), dir_.Sub("lines.json")));
+  EXPECT_EQ(sent.code, 0) << sent.output;
+  // Plain text on the TLS port is not a handshake: nothing of it is stored.
+  CommandRun plain = Shell(fmt::format(
+      "printf '{{\"message\":\"plain text line\"}}\\n' > /dev/tcp/127.0.0.1/{}", tcp_port_));
+  const std::string query =
+      "/loki/api/v1/query_range?query=%7Bservice_name%3D%22unknown_service%22%7D&since=1h";
+  bool both = false;
+  std::string body;
+  for (int i = 0; i < 100 && !both; ++i) {
+    Curl("--cacert " + Pem("server-ca.pem"), query);
+    body = testing::ReadFile(dir_.Sub("curl.body"));
+    both = body.find("tcp over tls one") != std::string::npos &&
+           body.find("tcp over tls two") != std::string::npos;
+    if (!both) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(both) << body;
+  EXPECT_EQ(body.find("plain text line"), std::string::npos) << body;
+}
+
 TEST_F(TlsTest, PrometheusRemoteWritesOverTls) {
   if (!std::filesystem::exists(kPrometheus)) GTEST_SKIP() << kPrometheus << " is missing";
   ASSERT_NO_FATAL_FAILURE(MakeCertificates("server", "127.0.0.1"));
   ASSERT_NO_FATAL_FAILURE(StartSluice(
       fmt::format("    cert_file: {}\n    key_file: {}\n", Pem("server.pem"), Pem("server.key"))));
-  std::unique_ptr<Subprocess> prometheus;
-  uint16_t prometheus_port = 0;
-  for (int attempt = 0; attempt < 3 && prometheus_port == 0; ++attempt) {
-    uint16_t port = testing::PickFreePort();
-    ASSERT_GT(port, 0);
-    std::string config = dir_.WriteFile(
-        "prometheus.yml", fmt::format(R"yaml(
+  testing::PrometheusProcess prometheus = testing::StartPrometheus(dir_, [this](uint16_t port) {
+    return fmt::format(R"yaml(
 global:
   scrape_interval: 1s
 scrape_configs:
@@ -210,22 +247,10 @@ remote_write:
       ca_file: {ca}
     queue_config: {{batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}}
 )yaml",
-                                      fmt::arg("port", port), fmt::arg("sluice", port_),
-                                      fmt::arg("ca", Pem("server-ca.pem"))));
-    prometheus = std::make_unique<Subprocess>(
-        std::vector<std::string>{kPrometheus, "--config.file=" + config,
-                                 "--storage.tsdb.path=" + dir_.Sub("prometheus-data"),
-                                 fmt::format("--web.listen-address=127.0.0.1:{}", port)},
-        dir_.Sub("prometheus.out"), dir_.Sub("prometheus.err"));
-    for (int i = 0; i < 300 && prometheus->Running(); ++i) {
-      auto r = testing::HttpRequestOnce(port, "GET", "/-/ready");
-      if (r && r->status == 200) {
-        prometheus_port = port;
-        break;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-  }
+                       fmt::arg("port", port), fmt::arg("sluice", port_),
+                       fmt::arg("ca", Pem("server-ca.pem")));
+  });
+  uint16_t prometheus_port = prometheus.port;
   ASSERT_GT(prometheus_port, 0) << testing::ReadFileTail(dir_.Sub("prometheus.err"));
   // Samples arrive over TLS: Sluice's export (over TLS too) holds Prometheus' `up`.
   bool arrived = false;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -129,6 +130,11 @@ std::unique_ptr<Subprocess> StartSluice(const std::string& binary, const std::st
       stdout_path, stderr_path);
   *port = WaitForSluicePort(stderr_path, std::chrono::seconds(30));
   return process;
+}
+
+int CrashKills(int ci_default) {
+  const char* v = std::getenv("SLUICE_CRASH_KILLS");
+  return v != nullptr && std::atoi(v) > 0 ? std::atoi(v) : ci_default;
 }
 
 }  // namespace sluice::testing

@@ -50,6 +50,10 @@ std::optional<std::string> WaitForFileContaining(const std::string& path, const 
 // 127.0.0.1:<port> with ..."), once the whole line is written; 0 if not within `timeout`.
 uint16_t WaitForSluicePort(const std::string& log_path, std::chrono::milliseconds timeout);
 
+// How many times a kill -9 test kills the daemon: `ci_default`, or SLUICE_CRASH_KILLS when set
+// (bench/load/crash_kills.sh runs 20).
+int CrashKills(int ci_default);
+
 // A 127.0.0.1 TCP port that was free a moment ago, for a program that takes no port 0
 // (Prometheus); 0 if none could be had. The caller retries if another process took it in between.
 uint16_t PickFreePort();
