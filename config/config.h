@@ -15,8 +15,8 @@ namespace sluice::config {
 using Duration = std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
-// TLS for the HTTP and TCP listeners: on when cert_file and key_file are set. The files are read again on
-// every reload, so renewed certificates apply without a restart.
+// TLS for the HTTP and TCP listeners: on when cert_file and key_file are set. The files are read
+// again on every reload, so renewed certificates apply without a restart.
 struct TlsConfig {
   std::string cert_file;       // PEM: the certificate, then its chain
   std::string key_file;        // PEM: the private key
@@ -90,6 +90,9 @@ struct LimitsConfig {
   uint64_t ingest_burst_bytes = 0;
   int ingest_rate_samples = 0;
   int ingest_burst_samples = 0;
+  // Query API requests (Loki's and Prometheus') one tenant may have queued or running at once;
+  // beyond it the answer is 429 (Loki API) or 503 (Prometheus API). 0 = unlimited.
+  int max_concurrent_queries = 0;
 
   bool operator==(const LimitsConfig&) const = default;
 };

@@ -117,6 +117,7 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Size("ingest_burst_bytes", c.ingest_burst_bytes, 0, 1024 * kGiB);
   m.Int("ingest_rate_samples", c.ingest_rate_samples, 0, 2'000'000'000);
   m.Int("ingest_burst_samples", c.ingest_burst_samples, 0, 2'000'000'000);
+  m.Int("max_concurrent_queries", c.max_concurrent_queries, 0, 1'000'000);
   m.Finish();
 }
 

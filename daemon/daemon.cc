@@ -155,6 +155,14 @@ pipeline::LimitsTable LimitsTableFrom(const config::Config& c) {
   return pipeline::LimitsTable(TenantLimitsFrom(c.limits), std::move(overrides));
 }
 
+void ApplyQueryLimits(const config::Config& c, QueryExecutor& executor) {
+  std::unordered_map<std::string, int> overrides;
+  for (const auto& [tenant, limits] : c.tenants.overrides) {
+    overrides[tenant] = limits.max_concurrent_queries;
+  }
+  executor.SetTenantLimits(c.limits.max_concurrent_queries, std::move(overrides));
+}
+
 pipeline::FieldMapping FieldMappingFrom(const config::FieldsConfig& c) {
   pipeline::FieldMapping m;
   m.msg_fields = c.msg;
@@ -277,6 +285,7 @@ Status Daemon::Start() {
       QueryExecutorOptions{.threads = config_.query.max_concurrency,
                            .max_queued = static_cast<size_t>(config_.query.max_queued)},
       *registry_);
+  ApplyQueryLimits(config_, *c->queries);
   PrometheusApiOptions prometheus_api;
   prometheus_api.store = c->metrics.get();
   prometheus_api.executor = c->queries.get();
@@ -457,6 +466,7 @@ Status Daemon::Reload() {
   if (components_ && components_->ingest) {
     components_->ingest->SetLimits(LimitsTableFrom(config_));
   }
+  if (components_ && components_->queries) ApplyQueryLimits(config_, *components_->queries);
   if (components_) components_->config_status.Record(true);
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();

@@ -110,22 +110,28 @@ Result<Request> ReadRequest(HttpRequest& request, const std::string& default_ten
 void AddExecutorEndpoint(Router& router, std::string pattern, QueryExecutor* executor,
                          std::string default_tenant, Handler run) {
   auto shared_run = std::make_shared<const Handler>(std::move(run));
-  router.Add({HttpMethod::kGet, HttpMethod::kPost}, std::move(pattern),
-             [executor, default_tenant = std::move(default_tenant), shared_run](
-                 HttpRequest request, Responder responder) {
-               Result<Request> req = ReadRequest(request, default_tenant);
-               if (!req.ok()) return responder.Send(Error(400, req.status().message()));
-               req->client_gone = responder.ClientGone();
-               executor->Submit(MakeQueryTask(
-                   [shared_run, req = std::move(req).value(), responder = std::move(responder)](
-                       const Status& admitted, const std::atomic<bool>& cancelled) mutable {
-                     if (!admitted.ok()) {
-                       responder.Send(WithRetryAfter(Error(503, admitted.message()), kRetryAfter));
-                     } else {
-                       responder.Send((*shared_run)(req, cancelled));
-                     }
-                   }));
-             });
+  router.Add(
+      {HttpMethod::kGet, HttpMethod::kPost}, std::move(pattern),
+      [executor, default_tenant = std::move(default_tenant), shared_run](HttpRequest request,
+                                                                         Responder responder) {
+        Result<Request> req = ReadRequest(request, default_tenant);
+        if (!req.ok()) return responder.Send(Error(400, req.status().message()));
+        req->client_gone = responder.ClientGone();
+        const std::string tenant = req->tenant;
+        executor->Submit(
+            MakeQueryTask(
+                [shared_run, req = std::move(req).value(), responder = std::move(responder)](
+                    const Status& admitted, const std::atomic<bool>& cancelled) mutable {
+                  if (!admitted.ok()) {
+                    // Loki answers a tenant over its query limit with 429.
+                    int status = admitted.code() == StatusCode::kResourceExhausted ? 429 : 503;
+                    responder.Send(WithRetryAfter(Error(status, admitted.message()), kRetryAfter));
+                  } else {
+                    responder.Send((*shared_run)(req, cancelled));
+                  }
+                }),
+            tenant);
+      });
 }
 
 }  // namespace sluice::daemon::lokiapi

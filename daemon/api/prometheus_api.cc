@@ -580,25 +580,29 @@ Result<ApiRequest> ReadRequest(const Api& api, HttpRequest& request) {
 // `on_executor`: the endpoint reads storage or evaluates PromQL, so it runs on the executor.
 void AddEndpoint(Router& router, std::initializer_list<HttpMethod> methods, std::string pattern,
                  const std::shared_ptr<const Api>& api, Endpoint endpoint, bool on_executor) {
-  router.Add(methods, std::move(pattern),
-             [api, endpoint, on_executor](HttpRequest request, Responder responder) {
-               Result<ApiRequest> req = ReadRequest(*api, request);
-               if (!req.ok()) return responder.Send(Error(kBadData, req.status().message()));
-               req->client_gone = responder.ClientGone();
-               if (!on_executor) {
-                 std::atomic<bool> never{false};
-                 return responder.Send(endpoint(*api, *req, never));
-               }
-               api->options.executor->Submit(MakeQueryTask(
-                   [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
-                       const Status& admitted, const std::atomic<bool>& cancelled) mutable {
-                     if (!admitted.ok()) {
-                       responder.Send(Error(kUnavailable, admitted.message()));
-                     } else {
-                       responder.Send(endpoint(*api, req, cancelled));
-                     }
-                   }));
-             });
+  router.Add(
+      methods, std::move(pattern),
+      [api, endpoint, on_executor](HttpRequest request, Responder responder) {
+        Result<ApiRequest> req = ReadRequest(*api, request);
+        if (!req.ok()) return responder.Send(Error(kBadData, req.status().message()));
+        req->client_gone = responder.ClientGone();
+        if (!on_executor) {
+          std::atomic<bool> never{false};
+          return responder.Send(endpoint(*api, *req, never));
+        }
+        const std::string tenant = req->tenant;
+        api->options.executor->Submit(
+            MakeQueryTask(
+                [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
+                    const Status& admitted, const std::atomic<bool>& cancelled) mutable {
+                  if (!admitted.ok()) {
+                    responder.Send(Error(kUnavailable, admitted.message()));
+                  } else {
+                    responder.Send(endpoint(*api, req, cancelled));
+                  }
+                }),
+            tenant);
+      });
 }
 
 }  // namespace

@@ -20,8 +20,9 @@ QueryExecutor::QueryExecutor(QueryExecutorOptions options, prometheus::Registry&
                    .Add({})),
       rejected_(prometheus::BuildCounter()
                     .Name("sluice_query_tasks_rejected_total")
-                    .Help("Query API requests answered 503 because query.max_queued requests "
-                          "were already waiting.")
+                    .Help("Query API requests refused at once: query.max_queued requests "
+                          "were already waiting, or the tenant was at "
+                          "limits.max_concurrent_queries.")
                     .Register(registry)
                     .Add({})),
       queue_wait_(prometheus::BuildHistogram()
@@ -37,24 +38,55 @@ QueryExecutor::QueryExecutor(QueryExecutorOptions options, prometheus::Registry&
 
 QueryExecutor::~QueryExecutor() { Stop(); }
 
-void QueryExecutor::Submit(std::unique_ptr<QueryTask> task) {
+void QueryExecutor::SetTenantLimits(int default_limit,
+                                    std::unordered_map<std::string, int> overrides) {
+  std::lock_guard lock(mu_);
+  tenant_limit_ = default_limit;
+  tenant_limit_overrides_ = std::move(overrides);
+}
+
+void QueryExecutor::ReleaseTenant(const std::string& tenant) {
+  if (tenant.empty()) return;
+  auto it = in_flight_.find(tenant);
+  if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
+}
+
+void QueryExecutor::Submit(std::unique_ptr<QueryTask> task, const std::string& tenant) {
   std::unique_lock lock(mu_);
   if (stopping_) {
     lock.unlock();
     task->Run(Status::Unavailable("the server is shutting down"), cancelled_);
     return;
   }
+  if (!tenant.empty()) {
+    auto limit_it = tenant_limit_overrides_.find(tenant);
+    int limit = limit_it == tenant_limit_overrides_.end() ? tenant_limit_ : limit_it->second;
+    int& busy = in_flight_[tenant];
+    if (limit > 0 && busy >= limit) {
+      Status refused = Status::ResourceExhausted(
+          fmt::format("tenant {} already has {} queries queued or running, its limit "
+                      "(limits.max_concurrent_queries); retry later",
+                      tenant, busy));
+      if (busy == 0) in_flight_.erase(tenant);
+      lock.unlock();
+      rejected_.Increment();
+      task->Run(refused, cancelled_);
+      return;
+    }
+  }
   if (queue_.size() >= options_.max_queued) {
     Status refused = Status::Unavailable(fmt::format(
         "too many queries: {} are being evaluated and {} are waiting (query.max_queued); retry "
         "later",
         workers_.size(), queue_.size()));
+    if (!tenant.empty() && in_flight_[tenant] == 0) in_flight_.erase(tenant);
     lock.unlock();
     rejected_.Increment();
     task->Run(refused, cancelled_);
     return;
   }
-  queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
+  if (!tenant.empty()) ++in_flight_[tenant];
+  queue_.push_back({std::move(task), std::chrono::steady_clock::now(), tenant});
   queued_.Increment();
   lock.unlock();
   wake_.notify_one();
@@ -77,6 +109,8 @@ void QueryExecutor::WorkerLoop() {
     next.task->Run(Status::Ok(), cancelled_);
     next.task.reset();  // its Responder and buffers go before the next task starts
     running_.Decrement();
+    std::lock_guard lock(mu_);
+    ReleaseTenant(next.tenant);
   }
 }
 
@@ -92,6 +126,10 @@ void QueryExecutor::Stop() {
   wake_.notify_all();
   for (Queued& q : refused) {
     queued_.Decrement();
+    {
+      std::lock_guard lock(mu_);
+      ReleaseTenant(q.tenant);
+    }
     q.task->Run(Status::Unavailable("the server is shutting down"), cancelled_);
   }
   for (std::thread& t : workers_) t.join();

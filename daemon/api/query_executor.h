@@ -6,6 +6,11 @@
 // at once (the handler answers 503 with Retry-After) so that a burst of dashboard refreshes
 // cannot pile up memory or latency without bound.
 //
+// A tenant may also be held to a number of tasks queued or running at once
+// (limits.max_concurrent_queries, per tenant through tenants.overrides): beyond it its next task is
+// refused at once with ResourceExhausted, so that one tenant's dashboards cannot take every thread
+// and queue slot from the others.
+//
 // Every submitted task runs exactly once, so the Responder it holds is always answered:
 //   - on a worker with `admitted` OK (the normal case);
 //   - on the submitting thread, at once, with `admitted` Unavailable when the queue is full or
@@ -35,7 +40,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,7 +85,12 @@ class QueryExecutor {
   QueryExecutor(const QueryExecutor&) = delete;
   QueryExecutor& operator=(const QueryExecutor&) = delete;
 
-  void Submit(std::unique_ptr<QueryTask> task);
+  // `tenant` "" is never limited.
+  void Submit(std::unique_ptr<QueryTask> task, const std::string& tenant = "");
+
+  // Tasks a tenant may have queued or running at once: `overrides` by name, else `default_limit`;
+  // 0 means no limit. Applies to submissions from now on (reload).
+  void SetTenantLimits(int default_limit, std::unordered_map<std::string, int> overrides);
 
   // Cancels running tasks, runs queued ones as refused, and joins the threads. Idempotent.
   void Stop();
@@ -87,7 +99,9 @@ class QueryExecutor {
   struct Queued {
     std::unique_ptr<QueryTask> task;
     std::chrono::steady_clock::time_point submitted;
+    std::string tenant;
   };
+  void ReleaseTenant(const std::string& tenant);  // with mu_ held
 
   void WorkerLoop();
 
@@ -96,6 +110,10 @@ class QueryExecutor {
   std::condition_variable wake_;
   std::deque<Queued> queue_;  // guarded by mu_
   bool stopping_ = false;     // guarded by mu_
+  // Guarded by mu_: tasks queued or running per tenant, and the limits.
+  std::unordered_map<std::string, int> in_flight_;
+  int tenant_limit_ = 0;
+  std::unordered_map<std::string, int> tenant_limit_overrides_;
   std::atomic<bool> cancelled_{false};
   std::vector<std::thread> workers_;
 

@@ -290,6 +290,7 @@ tenants:
     team-b:
       max_line_bytes: 1MiB
       ingest_rate_samples: 0
+      max_concurrent_queries: 4
     team-c:
 )",
                                           "x.yaml");
@@ -307,6 +308,8 @@ tenants:
   const auto& [b_name, b] = r->tenants.overrides[1];
   EXPECT_EQ(b.max_line_bytes, 1u << 20);
   EXPECT_EQ(b.ingest_rate_samples, 0);
+  EXPECT_EQ(b.max_concurrent_queries, 4);
+  EXPECT_EQ(a.max_concurrent_queries, 0);
   EXPECT_EQ(r->tenants.overrides[2].second, r->limits);
   EXPECT_THAT(ErrorOf("tenants:\n  overrides:\n    a/b:\n      max_line_bytes: 1\n"),
               HasSubstr("\"a/b\" is not a tenant ID"));

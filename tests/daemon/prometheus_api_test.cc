@@ -693,6 +693,62 @@ TEST(PrometheusApiQueryExecutor, RefusesBeyondTheQueueAndRunsEveryTaskOnce) {
   EXPECT_THAT(outcomes[3], HasSubstr("shutting down"));
 }
 
+TEST(PrometheusApiQueryExecutor, ATenantAtItsLimitIsRefusedAndOthersAreNot) {
+  prometheus::Registry registry;
+  QueryExecutor executor({.threads = 1, .max_queued = 10}, registry);
+  executor.SetTenantLimits(2, {{"roomy", 0}});
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> outcomes;
+  std::atomic<int> ran{0};
+  auto task = [&](std::string name, bool block) {
+    return MakeQueryTask([&, name, block](const Status& admitted, const std::atomic<bool>&) {
+      {
+        std::lock_guard lock(mu);
+        outcomes.push_back(name + ": " + (admitted.ok() ? "ran" : admitted.message()));
+      }
+      if (admitted.ok() && block) gate.Wait();
+      ran.fetch_add(1);
+    });
+  };
+  executor.Submit(task("a1", true), "a");
+  gate.WaitEntered(1);
+  executor.Submit(task("a2", false), "a");  // queued: a has 2
+  executor.Submit(task("a3", false), "a");  // refused at once
+  {
+    // a1 is running (and said so), a2 waits, a3 was answered at once. No ASSERT here: the
+    // gate must open whatever happens, or the worker never ends.
+    std::lock_guard lock(mu);
+    EXPECT_EQ(outcomes.size(), 2u);
+    EXPECT_THAT(outcomes.back(), HasSubstr("a3: tenant a already has 2 queries queued or running"));
+    EXPECT_THAT(outcomes.back(), HasSubstr("limits.max_concurrent_queries"));
+  }
+  executor.Submit(task("b1", false), "b");  // another tenant is not affected
+  for (int i = 0; i < 3; ++i) executor.Submit(task("roomy", false), "roomy");  // no limit
+  executor.Submit(task("untenanted", false));
+  gate.Open();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ran.load() < 8 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // Once a's tasks are done, a gets its slots back.
+  std::atomic<int> again{-1};  // 1 admitted, 0 refused
+  executor.Submit(MakeQueryTask([&](const Status& admitted, const std::atomic<bool>&) {
+                    again = admitted.ok() ? 1 : 0;
+                  }),
+                  "a");
+  while (again.load() < 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  executor.Stop();
+  EXPECT_EQ(ran.load(), 8);
+  EXPECT_EQ(again.load(), 1);
+  std::lock_guard lock(mu);
+  int refused = 0;
+  for (const std::string& o : outcomes) refused += o.find(": ran") == std::string::npos;
+  EXPECT_EQ(refused, 1);
+}
+
 TEST(PrometheusApiQueryExecutor, StopCancelsRunningTasksAndRefusesQueuedOnes) {
   prometheus::Registry registry;
   QueryExecutor executor({.threads = 1, .max_queued = 4}, registry);
