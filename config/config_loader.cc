@@ -67,12 +67,17 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
 
 void ReadLimits(YamlMapReader m, LimitsConfig& c);
 
+// Reports `id`, the value of `key`, when it is not a valid tenant ID.
+void CheckTenantId(YamlMapReader& m, std::string_view key, std::string_view id) {
+  if (Status valid = ValidateTenantId(id); !valid.ok()) {
+    m.Reject(key, fmt::format("not a tenant ID: {}", valid.message()));
+  }
+}
+
 // Overrides start from `limits`, the `limits:` section as read.
 void ReadTenants(YamlMapReader m, TenantsConfig& c, const LimitsConfig& limits) {
   m.String("default_tenant", c.default_tenant);
-  if (Status valid = ValidateTenantId(c.default_tenant); !valid.ok()) {
-    m.Reject("default_tenant", fmt::format("not a tenant ID: {}", valid.message()));
-  }
+  CheckTenantId(m, "default_tenant", c.default_tenant);
   c.overrides.clear();
   std::vector<std::pair<std::string, YamlMapReader>> overrides = m.ChildMap("overrides");
   for (auto& [tenant, reader] : overrides) {
@@ -141,9 +146,7 @@ void ReadAlerting(YamlMapReader m, AlertingConfig& c) {
   m.Duration("resend_delay", c.resend_delay, 1s, 24h);
   m.Duration("query_timeout", c.query_timeout, 1ms, 24h);
   m.String("tenant", c.tenant, true);
-  if (Status valid = ValidateTenantId(c.tenant); !c.tenant.empty() && !valid.ok()) {
-    m.Reject("tenant", fmt::format("not a tenant ID: {}", valid.message()));
-  }
+  if (!c.tenant.empty()) CheckTenantId(m, "tenant", c.tenant);
   m.String("external_url", c.external_url, true);
   m.StringMap("external_labels", c.external_labels);
   m.StringList("alertmanagers", c.alertmanagers);
@@ -169,9 +172,7 @@ void ReadCredential(YamlMapReader m, AuthCredential& c) {
   m.String("password_bcrypt", c.password_bcrypt, true);
 
   if (c.name.empty()) m.Reject("name", "every credential needs a name (it shows in logs)");
-  if (Status valid = ValidateTenantId(c.tenant); !valid.ok()) {
-    m.Reject("tenant", fmt::format("not a tenant ID: {}", valid.message()));
-  }
+  CheckTenantId(m, "tenant", c.tenant);
   for (const std::string& scope : scopes) {
     if (scope == "read") {
       c.scopes |= kScopeRead;

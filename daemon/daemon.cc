@@ -370,10 +370,13 @@ Status Daemon::Start() {
   c->access = std::make_unique<AccessControl>(config_.auth);
   c->server = std::make_unique<HttpServer>(config_.server, c->router, *c->http_metrics, admission,
                                            c->access.get());
+  // One context serves both listeners, as a reload later gives both the same renewed one.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
   if (config_.server.tls.enabled()) {
     auto tls = LoadServerTlsContext(config_.server.tls);
     if (!tls.ok()) return tls.status();
-    c->server->SetTlsContext(std::move(*tls));
+    tls_context = std::move(*tls);
+    c->server->SetTlsContext(tls_context);
   }
   components_ = std::move(c);  // Shutdown() takes it apart in order, whatever fails below
   Components& started = *components_;
@@ -394,11 +397,7 @@ Status Daemon::Start() {
     tcp.tenant = config_.tenants.default_tenant;
     tcp.mapping = ingest_api.default_fields;
     tcp.budget = started.budget.get();
-    if (config_.server.tls.enabled()) {
-      auto tls = LoadServerTlsContext(config_.server.tls);
-      if (!tls.ok()) return tls.status();
-      tcp.tls = std::move(*tls);
-    }
+    tcp.tls = tls_context;
     started.tcp =
         std::make_unique<TcpLogListener>(std::move(tcp), started.ingest.get(), *registry_);
     SLUICE_RETURN_IF_ERROR(started.tcp->Start());

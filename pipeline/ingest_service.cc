@@ -178,7 +178,7 @@ Status IngestService::CheckRate(const std::string& tenant, std::string_view what
       "ingestion rate limit exceeded for tenant {} (limit: {:.0f} {} per second, burst {:.0f}) "
       "while attempting to ingest {:.0f} {}; retry in {:.1f} s or ask for a higher limit "
       "(limits.{})",
-      tenant, limit.per_second, what, std::max(limit.burst, limit.per_second), amount, what, wait,
+      tenant, limit.per_second, what, limit.bucket_size(), amount, what, wait,
       what == "bytes" ? "ingest_rate_bytes" : "ingest_rate_samples"));
 }
 
@@ -254,6 +254,11 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
   }
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (decoded.ok() && !limits.log_bytes.unlimited()) {
+    uint64_t bytes = 0;
+    for (const storage::LogEntry& e : batch.entries()) bytes += e.line.size + e.metadata.size;
+    decoded = CheckRate(request.tenant, "bytes", static_cast<double>(bytes), limits.log_bytes);
+  }
   if (!decoded.ok()) {
     BufferPool::RequestBodies().Give(std::move(request.body));
     result.status = decoded;
@@ -261,20 +266,6 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
     metrics_->Count(request.format, result);
     done(std::move(result));
     return;
-  }
-  if (!limits.log_bytes.unlimited()) {
-    uint64_t bytes = 0;
-    for (const storage::LogEntry& e : batch.entries()) bytes += e.line.size + e.metadata.size;
-    if (Status rate =
-            CheckRate(request.tenant, "bytes", static_cast<double>(bytes), limits.log_bytes);
-        !rate.ok()) {
-      BufferPool::RequestBodies().Give(std::move(request.body));
-      result.status = rate;
-      result.bulk_items.clear();
-      metrics_->Count(request.format, result);
-      done(std::move(result));
-      return;
-    }
   }
   result.entries = batch.entries().size();
   IngestFormat format = request.format;

@@ -15,7 +15,7 @@ double Refilled(double tokens, double per_second, double burst, double seconds) 
 
 double RateLimiter::Take(const std::string& key, double amount, const RateLimit& limit) {
   if (limit.unlimited()) return 0;
-  const double burst = std::max(limit.burst, limit.per_second);
+  const double burst = limit.bucket_size();
   const auto now = clock_.SteadyNow();
   std::lock_guard lock(mu_);
   if (++takes_since_sweep_ >= kSweepEvery) ForgetFull(now);

@@ -19,6 +19,8 @@ struct RateLimit {
   double burst = 0;
 
   bool unlimited() const { return per_second <= 0; }
+  // What the bucket holds when full: the burst, but at least one second's worth.
+  double bucket_size() const { return burst > per_second ? burst : per_second; }
   bool operator==(const RateLimit&) const = default;
 };
 

@@ -61,13 +61,13 @@ void QueryExecutor::Submit(std::unique_ptr<QueryTask> task, const std::string& t
   if (!tenant.empty()) {
     auto limit_it = tenant_limit_overrides_.find(tenant);
     int limit = limit_it == tenant_limit_overrides_.end() ? tenant_limit_ : limit_it->second;
-    int& busy = in_flight_[tenant];
+    auto busy_it = in_flight_.find(tenant);
+    int busy = busy_it == in_flight_.end() ? 0 : busy_it->second;
     if (limit > 0 && busy >= limit) {
       Status refused = Status::ResourceExhausted(
           fmt::format("tenant {} already has {} queries queued or running, its limit "
                       "(limits.max_concurrent_queries); retry later",
                       tenant, busy));
-      if (busy == 0) in_flight_.erase(tenant);
       lock.unlock();
       rejected_.Increment();
       task->Run(refused, cancelled_);
@@ -79,7 +79,6 @@ void QueryExecutor::Submit(std::unique_ptr<QueryTask> task, const std::string& t
         "too many queries: {} are being evaluated and {} are waiting (query.max_queued); retry "
         "later",
         workers_.size(), queue_.size()));
-    if (!tenant.empty() && in_flight_[tenant] == 0) in_flight_.erase(tenant);
     lock.unlock();
     rejected_.Increment();
     task->Run(refused, cancelled_);

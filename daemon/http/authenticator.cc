@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <boost/beast/core/string.hpp>
 #include <cstring>
 #include <optional>
 
@@ -16,15 +17,9 @@ namespace {
 // over rather than growing with what attackers send.
 constexpr size_t kMaxVerifiedBcrypt = 4096;
 
-bool IEqualsPrefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
+// The scheme of an Authorization header is case-insensitive (RFC 9110).
+bool HasScheme(std::string_view authorization, std::string_view scheme) {
+  return boost::beast::iequals(authorization.substr(0, scheme.size()), scheme);
 }
 
 std::string_view TrimSpaces(std::string_view s) {
@@ -135,14 +130,13 @@ AuthDecision Authenticator::Authorize(const Route* route, std::string_view autho
 
 const config::AuthCredential* Authenticator::Authenticate(std::string_view authorization) const {
   authorization = TrimSpaces(authorization);
-  if (IEqualsPrefix(authorization, "Bearer ")) {
+  if (HasScheme(authorization, "Bearer ")) {
     std::string_view token = TrimSpaces(authorization.substr(7));
     if (token.empty()) return nullptr;
     auto it = by_token_digest_.find(Sha256Hex(token));
     return it == by_token_digest_.end() ? nullptr : &config_.credentials[it->second];
   }
-  if (IEqualsPrefix(authorization, "Basic "))
-    return CheckBasic(TrimSpaces(authorization.substr(6)));
+  if (HasScheme(authorization, "Basic ")) return CheckBasic(TrimSpaces(authorization.substr(6)));
   return nullptr;
 }
 

@@ -930,12 +930,9 @@ struct HttpServer::Impl {
   // Half-closes, then discards what the client still sends for a short while (see kLingerTime).
   asio::awaitable<void> LingeringClose(Connection& conn) {
     boost::system::error_code ec;
-    if (conn.stream.is_tls()) {
-      // close_notify, then whatever the client still sends is read through TLS below.
-      conn.stream.tcp().expires_after(kLingerTime);
-      co_await conn.stream.tls().async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-      co_return;
-    }
+    // TLS: Serve sends close_notify as the connection ends, and the shutdown reads (and drops)
+    // what the client still sends until its own close_notify, for at most kLingerTime.
+    if (conn.stream.is_tls()) co_return;
     conn.stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     std::vector<char> sink(64 * 1024);

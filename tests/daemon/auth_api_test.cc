@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <fstream>
@@ -13,6 +12,7 @@
 
 #include "daemon/http/authenticator.h"
 #include "tests/support/daemon_fixture.h"
+#include "tests/support/test_http_client.h"
 
 namespace sluice::testing {
 namespace {
@@ -20,19 +20,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Basic(std::string_view user_password) {
-  std::string out(4 * ((user_password.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(user_password.data()),
-                          static_cast<int>(user_password.size()));
-  out.resize(static_cast<size_t>(n));
-  return "Basic " + out;
-}
-
 const Headers kWriterA = {{"Authorization", "Bearer writer-a-token"}};
 const Headers kWriterB = {{"Authorization", "Bearer writer-b-token"}};
-const Headers kReaderA = {{"Authorization", Basic("grafana-a:read-a")}};
-const Headers kReaderB = {{"Authorization", Basic("grafana-b:read-b")}};
+const Headers kReaderA = {{"Authorization", BasicAuthorization("grafana-a", "read-a")}};
+const Headers kReaderB = {{"Authorization", BasicAuthorization("grafana-b", "read-b")}};
 const Headers kAdmin = {{"Authorization", "Bearer admin-token"}};
 
 Headers With(Headers h, std::string name, std::string value) {
@@ -113,7 +104,7 @@ auth:
 TEST_F(AuthApiTest, NoOrWrongCredentialsAre401WithAChallenge) {
   ASSERT_NO_FATAL_FAILURE(StartWithAuth());
   for (const Headers& h : {Headers{}, Headers{{"Authorization", "Bearer wrong"}},
-                           Headers{{"Authorization", Basic("grafana-a:read-b")}}}) {
+                           Headers{{"Authorization", BasicAuthorization("grafana-a", "read-b")}}}) {
     auto push = Call("POST", "/loki/api/v1/push", "{}", h);
     EXPECT_EQ(push->status, 401) << push->body;
     EXPECT_THAT(push->www_authenticate, HasSubstr("realm=\"sluice\""));

@@ -5,29 +5,19 @@
 #include <crypt.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <cstring>
 #include <memory>
 #include <string>
+
+#include "tests/support/test_http_client.h"
 
 namespace sluice::daemon {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string Base64(std::string_view s) {
-  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string Basic(std::string_view user, std::string_view password) {
-  return "Basic " + Base64(std::string(user) + ":" + std::string(password));
-}
+using ::sluice::testing::BasicAuthorization;
 
 // A bcrypt hash made now, at the lowest cost so that the test stays fast.
 std::string Bcrypt(const std::string& password) {
@@ -124,10 +114,10 @@ TEST_F(AuthenticatorTest, MissingOrWrongCredentialsAre401) {
     EXPECT_EQ(d.status, 401);
     EXPECT_EQ(d.credential, "");
   }
-  EXPECT_EQ(Check(&query_, Basic("grafana", "pa:ss wore")).status, 401);
-  EXPECT_EQ(Check(&query_, Basic("nobody", "pa:ss word")).status, 401);
-  EXPECT_EQ(Check(&query_, Basic("ops", "hunter3")).status, 401);
-  EXPECT_EQ(Check(&query_, Basic("ops", "")).status, 401);
+  EXPECT_EQ(Check(&query_, BasicAuthorization("grafana", "pa:ss wore")).status, 401);
+  EXPECT_EQ(Check(&query_, BasicAuthorization("nobody", "pa:ss word")).status, 401);
+  EXPECT_EQ(Check(&query_, BasicAuthorization("ops", "hunter3")).status, 401);
+  EXPECT_EQ(Check(&query_, BasicAuthorization("ops", "")).status, 401);
 }
 
 TEST_F(AuthenticatorTest, ABearerTokenActsForItsTenant) {
@@ -140,16 +130,16 @@ TEST_F(AuthenticatorTest, ABearerTokenActsForItsTenant) {
 }
 
 TEST_F(AuthenticatorTest, BasicAuthWithSha256AndBcryptPasswords) {
-  AuthDecision grafana = Check(&query_, Basic("grafana", "pa:ss word"));
+  AuthDecision grafana = Check(&query_, BasicAuthorization("grafana", "pa:ss word"));
   EXPECT_EQ(grafana.status, 200);
   EXPECT_EQ(grafana.tenant, "team-a");
   Authenticator auth(config_);
   for (int i = 0; i < 2; ++i) {  // the second check is answered from the verified set
-    AuthDecision ops = auth.Authorize(&reload_, Basic("ops", "hunter2"), "");
+    AuthDecision ops = auth.Authorize(&reload_, BasicAuthorization("ops", "hunter2"), "");
     EXPECT_EQ(ops.status, 200);
     EXPECT_EQ(ops.credential, "ops");
   }
-  EXPECT_EQ(auth.Authorize(&reload_, Basic("ops", "hunter2x"), "").status, 401);
+  EXPECT_EQ(auth.Authorize(&reload_, BasicAuthorization("ops", "hunter2x"), "").status, 401);
 }
 
 TEST_F(AuthenticatorTest, AClaimedTenantMustBeTheCredentials) {
@@ -158,7 +148,8 @@ TEST_F(AuthenticatorTest, AClaimedTenantMustBeTheCredentials) {
   EXPECT_EQ(other.status, 403);
   EXPECT_THAT(other.message, HasSubstr("team-b"));
   EXPECT_THAT(other.message, HasSubstr("shipper-a"));
-  EXPECT_EQ(Check(&query_, Basic("grafana", "pa:ss word"), "team-a|team-b").status, 403);
+  EXPECT_EQ(Check(&query_, BasicAuthorization("grafana", "pa:ss word"), "team-a|team-b").status,
+            403);
   // A wrong credential stays a 401 whatever tenant it names.
   EXPECT_EQ(Check(&push_, "Bearer nope", "team-a").status, 401);
 }
@@ -169,8 +160,8 @@ TEST_F(AuthenticatorTest, ScopesDecideWhichRoutes) {
     Route* route;
     int status;
   };
-  std::string grafana = Basic("grafana", "pa:ss word");
-  std::string ops = Basic("ops", "hunter2");
+  std::string grafana = BasicAuthorization("grafana", "pa:ss word");
+  std::string ops = BasicAuthorization("ops", "hunter2");
   std::vector<Case> cases = {
       {"Bearer tok-a", &push_, 200},
       {"Bearer tok-a", &query_, 403},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/beast/core/detail/base64.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -190,6 +191,14 @@ std::optional<TestResponse> HttpRequestOnce(
   TestHttpClient client(port);
   if (!client.connected()) return std::nullopt;
   return client.Request(method, target, body, headers);
+}
+
+std::string BasicAuthorization(std::string_view user, std::string_view password) {
+  namespace base64 = boost::beast::detail::base64;
+  std::string plain = std::string(user) + ":" + std::string(password);
+  std::string encoded(base64::encoded_size(plain.size()), '\0');
+  encoded.resize(base64::encode(encoded.data(), plain.data(), plain.size()));
+  return "Basic " + encoded;
 }
 
 }  // namespace sluice::testing

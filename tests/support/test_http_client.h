@@ -65,6 +65,10 @@ class TestHttpClient {
   std::string buffer_;
 };
 
+// An `Authorization` header value for HTTP basic auth (RFC 7617): "Basic " and the base64 of
+// user:password.
+std::string BasicAuthorization(std::string_view user, std::string_view password);
+
 // One request on a fresh connection.
 std::optional<TestResponse> HttpRequestOnce(
     uint16_t port, std::string_view method, std::string_view target, std::string_view body = {},
