@@ -1,7 +1,6 @@
 // Timestamps as log shippers send them, to Unix nanoseconds.
 //
-//   RFC 3339:   2023-06-06T04:48:11.735Z, 2023-06-06 04:48:12+01:00,
-//   2023-06-06T04:48:12.123456789+0100,
+//   RFC 3339:   2023-06-06T04:48:11.735Z, 2023-06-06 04:48:12+01:00, 2023-06-06T04:48:12.123456789+0100,
 //               and without a zone (taken as UTC). Also a bare date (midnight UTC).
 //   integers:   by magnitude, as VictoriaLogs does: |n| < 2^31 seconds, < 1e3*2^31 milliseconds,
 //               < 1e6*2^31 microseconds, otherwise nanoseconds. A fraction means seconds
