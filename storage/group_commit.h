@@ -48,9 +48,10 @@ void GatherGroupCommit(moodycamel::BlockingConcurrentQueue<Submission>& queue,
 
 // A shard writer's loop: gather a group, commit its writes (`commit(std::vector<Submission>&)`),
 // give the engine its chance to seal (`maybe_seal(bool force_all)`, forced by a SealAll control
-// submission, which is answered after it), until `stopping` and the queue is empty; then one
-// last forced seal when `seal_on_stop`. Submissions have `done` and `seal_all`; one without
-// `done` only wakes the writer.
+// submission, which is answered after it), then run one slice of each background task (a
+// submission's `step`, called once per round until it returns true), until `stopping`, the
+// queue is empty and no task is left; then one last forced seal when `seal_on_stop`.
+// Submissions have `done`, `seal_all` and `step`; one with none only wakes the writer.
 template <typename Submission, typename Commit, typename MaybeSeal>
 void RunShardWriter(moodycamel::BlockingConcurrentQueue<Submission>& queue,
                     const std::atomic<bool>& stopping, Durability durability,
@@ -59,13 +60,18 @@ void RunShardWriter(moodycamel::BlockingConcurrentQueue<Submission>& queue,
                     MaybeSeal maybe_seal) {
   constexpr auto kIdleWait = std::chrono::milliseconds(100);
   std::vector<Submission> batch;
+  std::vector<std::function<bool()>> tasks;
   while (true) {
     batch.clear();
-    GatherGroupCommit(queue, batch, durability, last_sync, fsync_interval, kIdleWait);
+    // With a task under way the writer does not idle: a slice runs after every round.
+    GatherGroupCommit(queue, batch, durability, last_sync, fsync_interval,
+                      tasks.empty() ? kIdleWait : std::chrono::milliseconds(0));
     std::vector<Submission> control;
     std::vector<Submission> writes;
     for (Submission& s : batch) {
-      if (s.seal_all) {
+      if (s.step) {
+        tasks.push_back(std::move(s.step));
+      } else if (s.seal_all) {
         control.push_back(std::move(s));
       } else if (s.done) {
         writes.push_back(std::move(s));
@@ -74,14 +80,15 @@ void RunShardWriter(moodycamel::BlockingConcurrentQueue<Submission>& queue,
     if (!writes.empty()) commit(writes);
     maybe_seal(!control.empty());
     for (Submission& s : control) s.done(Status::Ok());
-    if (stopping.load() && queue.size_approx() == 0) break;
+    std::erase_if(tasks, [](std::function<bool()>& step) { return step(); });
+    if (stopping.load() && queue.size_approx() == 0 && tasks.empty()) break;
   }
   if (seal_on_stop) maybe_seal(true);
 }
 
 // A shard engine's writer thread and its submission queue: started once, stopped once (the loop
 // writes what is queued first), and SealAll as a control submission answered on the writer
-// thread. Submission is an aggregate {payload, done, seal_all}.
+// thread. Submission is an aggregate {payload, done, seal_all, step}.
 template <typename Submission>
 class ShardWriterThread {
  public:
@@ -123,8 +130,20 @@ class ShardWriterThread {
     }
     std::promise<Status> promise;
     auto result = promise.get_future();
-    queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true});
+    queue.enqueue(Submission{{}, [&promise](const Status& s) { promise.set_value(s); }, true, {}});
     return result.get();
+  }
+
+  // Runs `step` on the writer thread once per round, between group commits, until it returns
+  // true; when the thread does not run, here until done. Returns at once: the task reports its
+  // end itself.
+  void RunSliced(std::function<bool()> step) {
+    if (!started_ || stopped_) {
+      while (!step()) {
+      }
+      return;
+    }
+    queue.enqueue(Submission{{}, {}, false, std::move(step)});
   }
 
  private:

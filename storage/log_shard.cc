@@ -201,7 +201,7 @@ void LogShard::Start() {
 void LogShard::Stop() { impl_->writer.Stop(); }
 
 void LogShard::Submit(std::string record, Done done) {
-  impl_->writer.queue.enqueue(Submission{std::move(record), std::move(done), false});
+  impl_->writer.queue.enqueue(Submission{std::move(record), std::move(done), false, {}});
 }
 
 Status LogShard::SealAll() {

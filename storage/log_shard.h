@@ -27,6 +27,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "storage/deletion.h"
 #include "storage/durability.h"
 #include "storage/label_matcher.h"
 #include "storage/log_metrics.h"
@@ -44,6 +45,8 @@ struct LogShardOptions {
   int zstd_level = 3;
   // Seal every head at Stop(), so the next start replays no WAL. Off: faster stop, slower start.
   bool seal_on_stop = true;
+  // Entries reads must not see (delete requests not purged yet); owned by the LogStore.
+  const ReadFilter* read_filter = nullptr;
 };
 
 enum class Direction { kForward, kBackward };
@@ -101,14 +104,15 @@ class LogShard {
                                         int64_t start, int64_t end) const;
 
   // Visits the entries of stream `id` with start <= ts < end in time order (ties in arrival
-  // order), sealed and unsealed alike. NotFound if the stream does not exist.
+  // order), sealed and unsealed alike. A stream that does not exist (any more: a purge drops
+  // streams left empty) has no entries.
   Status Scan(uint64_t id, int64_t start, int64_t end, Direction direction,
               const EntryVisitor& visit) const;
 
   // Counts the entries of stream `id` with start <= ts < end, seeing what Scan would see. Blocks
   // wholly inside the range are counted from their metadata record alone; only blocks that
   // straddle a bound are read and decoded, so the cost grows with the number of blocks, not
-  // entries. NotFound if the stream does not exist.
+  // entries. A stream that does not exist has none.
   Status StreamStats(uint64_t id, int64_t start, int64_t end, LogStreamStats* out) const;
   // The same for consecutive buckets [bounds[i], bounds[i + 1]) in one pass and one consistent
   // view: `out` gets bounds.size() - 1 elements (none for fewer than two bounds). A block that
@@ -119,6 +123,13 @@ class LogShard {
 
   LogShardStats Stats() const;
   size_t index() const { return shard_.index; }
+
+  // Deletes what `plan` names, on the writer thread, a slice of streams between group commits
+  // so ingest goes on; blocks until the pass is done. Heads holding deleted entries are sealed
+  // first; blocks wholly deleted are removed, blocks straddling a bound rewritten without the
+  // deleted entries; streams left without data are dropped. Readers scanning meanwhile see each
+  // entry or not, never a torn block.
+  Result<PurgeStats> Purge(const DeletionPlan& plan);
 
   // Seals every head now (tests, shutdown). Runs on the writer thread; blocks until done.
   Status SealAll();

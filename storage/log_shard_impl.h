@@ -18,6 +18,8 @@ struct LogShard::Submission {
   std::string record;
   Done done;
   bool seal_all = false;  // a control message from SealAll()
+  // A slice of a background task (Purge): true when the task is done.
+  std::function<bool()> step;
 };
 
 struct LogShard::Impl {
@@ -83,5 +85,20 @@ struct BlockMeta {
 // Encoded value of a log_block_meta record: varint count, zigzag max_ts, line bytes, stored bytes.
 std::string EncodeBlockMeta(const BlockHeader& header, uint64_t stored_bytes);
 bool DecodeBlockMeta(std::string_view value, BlockMeta* meta);
+
+// A block as its meta describes it.
+struct BlockRef {
+  std::string key;
+  int64_t min_ts;
+  BlockMeta meta;
+};
+
+// The blocks of stream `id` that may hold entries in [start, end), in key order. Blocks are keyed
+// by (stream, min_ts): every block starting before `end` is a candidate, and its meta says
+// whether it reaches `start`.
+Status ListBlocks(const Shard& shard, const rocksdb::ReadOptions& read, uint64_t id, int64_t start,
+                  int64_t end, std::vector<BlockRef>* blocks);
+Result<DecodedBlock> ReadBlock(const Shard& shard, const rocksdb::ReadOptions& read,
+                               const std::string& key);
 
 }  // namespace sluice::storage

@@ -86,42 +86,6 @@ class SnapshotGuard {
   const rocksdb::Snapshot* s_;
 };
 
-struct BlockRef {
-  std::string key;
-  int64_t min_ts;
-  BlockMeta meta;
-};
-
-// The blocks of stream `id` that may hold entries in [start, end), in key order. Blocks are keyed
-// by (stream, min_ts): every block starting before `end` is a candidate, and its meta says
-// whether it reaches `start`.
-Status ListBlocks(const Shard& shard, const rocksdb::ReadOptions& read, uint64_t id, int64_t start,
-                  int64_t end, std::vector<BlockRef>* blocks) {
-  std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator(read, shard.cf(Cf::kLogBlockMeta)));
-  for (it->Seek(keys::Block(id, std::numeric_limits<int64_t>::min(), 0)); it->Valid(); it->Next()) {
-    std::string_view key(it->key().data(), it->key().size());
-    uint64_t key_stream = 0, seq = 0;
-    int64_t min_ts = 0;
-    if (!keys::ParseBlock(key, &key_stream, &min_ts, &seq) || key_stream != id) break;
-    if (min_ts >= end) break;
-    BlockMeta meta;
-    if (!DecodeBlockMeta(std::string_view(it->value().data(), it->value().size()), &meta)) {
-      return Status::Corruption(fmt::format("unreadable block meta of stream {:016x}", id));
-    }
-    if (meta.max_ts < start) continue;
-    blocks->push_back(BlockRef{std::string(key), min_ts, meta});
-  }
-  return FromRocks(it->status(), "listing log blocks");
-}
-
-Result<DecodedBlock> ReadBlock(const Shard& shard, const rocksdb::ReadOptions& read,
-                               const std::string& key) {
-  std::string value;
-  SLUICE_RETURN_IF_ERROR(
-      FromRocks(shard.db->Get(read, shard.cf(Cf::kLogBlocks), key, &value), "reading a log block"));
-  return DecodedBlock::Decode(value);
-}
-
 // The bucket [bounds[k], bounds[k + 1]) holding `ts`. Precondition: front <= ts < back.
 size_t BucketOf(const std::vector<int64_t>& bounds, int64_t ts) {
   return static_cast<size_t>(std::upper_bound(bounds.begin(), bounds.end(), ts) - bounds.begin()) -
@@ -156,7 +120,39 @@ void CountBlock(const DecodedBlock& block, const std::vector<int64_t>& bounds,
   }
 }
 
+Status ScanSnapshot(const Shard& shard, std::unique_ptr<HeadSource> head,
+                    const rocksdb::Snapshot* snapshot, uint64_t id, int64_t start, int64_t end,
+                    Direction direction, const EntryVisitor& visit);
+
 }  // namespace
+
+Status ListBlocks(const Shard& shard, const rocksdb::ReadOptions& read, uint64_t id, int64_t start,
+                  int64_t end, std::vector<BlockRef>* blocks) {
+  std::unique_ptr<rocksdb::Iterator> it(shard.db->NewIterator(read, shard.cf(Cf::kLogBlockMeta)));
+  for (it->Seek(keys::Block(id, std::numeric_limits<int64_t>::min(), 0)); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t key_stream = 0, seq = 0;
+    int64_t min_ts = 0;
+    if (!keys::ParseBlock(key, &key_stream, &min_ts, &seq) || key_stream != id) break;
+    if (min_ts >= end) break;
+    BlockMeta meta;
+    if (!DecodeBlockMeta(std::string_view(it->value().data(), it->value().size()), &meta)) {
+      return Status::Corruption(fmt::format("unreadable block meta of stream {:016x}", id));
+    }
+    if (meta.max_ts < start) continue;
+    blocks->push_back(BlockRef{std::string(key), min_ts, meta});
+  }
+  return FromRocks(it->status(), "listing log blocks");
+}
+
+Result<DecodedBlock> ReadBlock(const Shard& shard, const rocksdb::ReadOptions& read,
+                               const std::string& key) {
+  std::string value;
+  SLUICE_RETURN_IF_ERROR(
+      FromRocks(shard.db->Get(read, shard.cf(Cf::kLogBlocks), key, &value), "reading a log block"));
+  return DecodedBlock::Decode(value);
+}
+
 
 std::vector<StreamInfo> LogShard::SelectStreams(std::string_view tenant,
                                                 const LabelMatchers& matchers, int64_t start,
@@ -174,19 +170,38 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
   if (start >= end) return Status::Ok();
   std::unique_ptr<HeadSource> head;
   const rocksdb::Snapshot* snapshot = nullptr;
+  std::vector<DeletionInterval> hidden;
   {
     std::shared_lock lock(impl_->mu);
     const Stream* stream = impl_->streams.FindById(id);
-    if (stream == nullptr) return Status::NotFound(fmt::format("no stream {:016x}", id));
+    if (stream == nullptr) return Status::Ok();  // dropped by a purge: nothing left
     head = std::make_unique<HeadSource>(stream->head, start, end);
     snapshot = shard_.db->GetSnapshot();
+    if (impl_->options.read_filter != nullptr) {
+      hidden = impl_->options.read_filter->For(stream->tenant, stream->labels);
+    }
   }
-  SnapshotGuard guard(shard_.db, snapshot);
+  if (!hidden.empty()) {
+    return ScanSnapshot(shard_, std::move(head), snapshot, id, start, end, direction,
+                    [&](int64_t ts, std::string_view line, std::string_view metadata) {
+                      return IsDeleted(hidden, ts, line) || visit(ts, line, metadata);
+                    });
+  }
+  return ScanSnapshot(shard_, std::move(head), snapshot, id, start, end, direction, visit);
+}
+
+namespace {
+
+// Scan's merge of the copied head with the blocks of `snapshot`, which it releases.
+Status ScanSnapshot(const Shard& shard, std::unique_ptr<HeadSource> head,
+                    const rocksdb::Snapshot* snapshot, uint64_t id, int64_t start, int64_t end,
+                    Direction direction, const EntryVisitor& visit) {
+  SnapshotGuard guard(shard.db, snapshot);
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;
 
   std::vector<BlockRef> blocks;
-  SLUICE_RETURN_IF_ERROR(ListBlocks(shard_, read, id, start, end, &blocks));
+  SLUICE_RETURN_IF_ERROR(ListBlocks(shard, read, id, start, end, &blocks));
 
   bool forward = direction == Direction::kForward;
   if (!forward) {
@@ -242,7 +257,7 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
       bool needed =
           heap.empty() || (forward ? b.min_ts <= heap.top().ts : b.meta.max_ts >= heap.top().ts);
       if (needed) {
-        SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, ReadBlock(shard_, read, b.key));
+        SLUICE_ASSIGN_OR_RETURN(DecodedBlock decoded, ReadBlock(shard, read, b.key));
         push_source(std::make_unique<BlockSource>(std::move(decoded)));
         ++next_block;
         continue;
@@ -264,6 +279,8 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
   }
   return Status::Ok();
 }
+
+}  // namespace
 
 Status LogShard::StreamStats(uint64_t id, int64_t start, int64_t end, LogStreamStats* out) const {
   *out = LogStreamStats{};
@@ -290,7 +307,7 @@ Status LogShard::StreamStats(uint64_t id, const std::vector<int64_t>& bounds,
   {
     std::shared_lock lock(impl_->mu);
     const Stream* stream = impl_->streams.FindById(id);
-    if (stream == nullptr) return Status::NotFound(fmt::format("no stream {:016x}", id));
+    if (stream == nullptr) return Status::Ok();  // dropped by a purge: nothing left
     const Head& head = stream->head;
     if (!head.entries.empty() && head.max_ts >= start && head.min_ts < end) {
       for (const HeadEntry& e : head.entries) {

@@ -10,8 +10,11 @@ namespace sluice::storage {
 LogStore::LogStore(const ShardSet& shards, const LogShardOptions& options,
                    prometheus::Registry& registry, const Clock& clock)
     : metrics_(std::make_unique<LogMetrics>(registry)) {
+  LogShardOptions with_filter = options;
+  with_filter.read_filter = &read_filter_;
   for (size_t i = 0; i < shards.size(); ++i) {
-    shards_.push_back(std::make_unique<LogShard>(shards.shard(i), options, metrics_.get(), clock));
+    shards_.push_back(
+        std::make_unique<LogShard>(shards.shard(i), with_filter, metrics_.get(), clock));
   }
 }
 
@@ -108,6 +111,15 @@ std::vector<std::string> LogStore::LabelValues(std::string_view tenant, std::str
     if (!v.empty()) values.emplace(v);
   }
   return {values.begin(), values.end()};
+}
+
+Result<PurgeStats> LogStore::Purge(const DeletionPlan& plan) {
+  PurgeStats total;
+  for (auto& s : shards_) {
+    SLUICE_ASSIGN_OR_RETURN(PurgeStats one, s->Purge(plan));
+    total += one;
+  }
+  return total;
 }
 
 LogShardStats LogStore::Stats() const {

@@ -52,12 +52,18 @@ class LogStore {
                                        const LabelMatchers& matchers, int64_t start,
                                        int64_t end) const;
 
+  // Hides from Scan what `plan` deletes (empty: nothing), until the next call.
+  void SetReadFilter(DeletionPlan plan) { read_filter_.Set(std::move(plan)); }
+  // See LogShard::Purge; shard by shard.
+  Result<PurgeStats> Purge(const DeletionPlan& plan);
+
   size_t shard_count() const { return shards_.size(); }
   size_t ShardFor(uint64_t fingerprint) const { return fingerprint % shards_.size(); }
   Status SealAll();
   LogShardStats Stats() const;
 
  private:
+  ReadFilter read_filter_;
   std::unique_ptr<LogMetrics> metrics_;
   std::vector<std::unique_ptr<LogShard>> shards_;
 };

@@ -203,7 +203,7 @@ void MetricShard::Start() {
 void MetricShard::Stop() { impl_->writer.Stop(); }
 
 void MetricShard::Submit(MetricShardPart part, Done done) {
-  impl_->writer.queue.enqueue(Submission{std::move(part), std::move(done), false});
+  impl_->writer.queue.enqueue(Submission{std::move(part), std::move(done), false, {}});
 }
 
 Status MetricShard::SealAll() {

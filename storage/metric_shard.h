@@ -25,6 +25,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "storage/deletion.h"
 #include "storage/durability.h"
 #include "storage/label_matcher.h"
 #include "storage/metric_batch.h"
@@ -40,6 +41,8 @@ struct MetricShardOptions {
   std::chrono::nanoseconds chunk_max_age = std::chrono::hours(1);
   uint64_t head_memory_limit = 256 << 20;
   bool seal_on_stop = true;
+  // Samples reads must not see (delete requests not purged yet); owned by the MetricStore.
+  const ReadFilter* read_filter = nullptr;
 };
 
 // One shard's part of a MetricBatch: its series (as series keys, metric_batch.h) and
@@ -104,6 +107,13 @@ class MetricShard {
   std::vector<MetricMetadata> Metadata(std::string_view tenant) const;
 
   MetricShardStats Stats() const;
+
+  // Deletes what `plan` names, on the writer thread, a slice of series between group commits so
+  // ingest goes on; blocks until the pass is done. Heads holding deleted samples are sealed
+  // first; chunks wholly deleted are removed (runs of them with one range delete), chunks
+  // straddling a bound rewritten. A series left without samples stays known (ids are dense) but
+  // no longer matches any time range.
+  Result<PurgeStats> Purge(const DeletionPlan& plan);
   size_t index() const { return shard_.index; }
   // Seals every head now. Runs on the writer thread when started; blocks until done.
   Status SealAll();

@@ -24,6 +24,8 @@ struct MetricShard::Submission {
   MetricShardPart part;
   Done done;
   bool seal_all = false;  // a control message from SealAll()
+  // A slice of a background task (Purge): true when the task is done.
+  std::function<bool()> step;
 };
 
 struct MetricShard::Impl {

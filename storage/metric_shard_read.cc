@@ -62,6 +62,7 @@ Status MetricShard::Read(uint32_t id, int64_t start, int64_t end, std::vector<Sa
   std::vector<Sample> head;
   int64_t span = 0;
   const rocksdb::Snapshot* snapshot = nullptr;
+  std::vector<DeletionInterval> hidden;
   {
     std::shared_lock lock(impl_->mu);
     const MetricSeries* s = impl_->series.FindById(id);
@@ -71,6 +72,11 @@ Status MetricShard::Read(uint32_t id, int64_t start, int64_t end, std::vector<Sa
     head.insert(head.end(), s->out_of_order.begin(), s->out_of_order.end());
     span = s->max_chunk_span;
     snapshot = shard_.db->GetSnapshot();
+    if (impl_->options.read_filter != nullptr && !impl_->options.read_filter->empty()) {
+      Labels labels;
+      ParseSeriesKey(s->labels, &labels);
+      hidden = impl_->options.read_filter->For(impl_->series.TenantName(s->tenant), labels);
+    }
   }
   struct Found {
     uint64_t seq;
@@ -107,7 +113,9 @@ Status MetricShard::Read(uint32_t id, int64_t start, int64_t end, std::vector<Sa
   merged.insert(merged.end(), head.begin(), head.end());
   SortAndDedupe(merged);
   for (const Sample& s : merged) {
-    if (s.timestamp_ms >= start && s.timestamp_ms <= end) out->push_back(s);
+    if (s.timestamp_ms >= start && s.timestamp_ms <= end && !IsDeleted(hidden, s.timestamp_ms)) {
+      out->push_back(s);
+    }
   }
   return Status::Ok();
 }

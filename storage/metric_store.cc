@@ -13,9 +13,11 @@ namespace sluice::storage {
 MetricStore::MetricStore(const ShardSet& shards, const MetricShardOptions& options,
                          prometheus::Registry& registry, const Clock& clock)
     : metrics_(std::make_unique<MetricEngineMetrics>(registry)) {
+  MetricShardOptions with_filter = options;
+  with_filter.read_filter = &read_filter_;
   for (size_t i = 0; i < shards.size(); ++i) {
     shards_.push_back(
-        std::make_unique<MetricShard>(shards.shard(i), options, metrics_.get(), clock));
+        std::make_unique<MetricShard>(shards.shard(i), with_filter, metrics_.get(), clock));
   }
 }
 
@@ -130,6 +132,15 @@ std::vector<MetricMetadata> MetricStore::Metadata(std::string_view tenant) const
   std::sort(out.begin(), out.end(),
             [](const MetricMetadata& a, const MetricMetadata& b) { return a.family < b.family; });
   return out;
+}
+
+Result<PurgeStats> MetricStore::Purge(const DeletionPlan& plan) {
+  PurgeStats total;
+  for (auto& s : shards_) {
+    SLUICE_ASSIGN_OR_RETURN(PurgeStats one, s->Purge(plan));
+    total += one;
+  }
+  return total;
 }
 
 MetricShardStats MetricStore::Stats() const {

@@ -47,11 +47,17 @@ class MetricStore {
   // The tenant's metric metadata, sorted by family name.
   std::vector<MetricMetadata> Metadata(std::string_view tenant) const;
 
+  // Hides from Read what `plan` deletes (empty: nothing), until the next call.
+  void SetReadFilter(DeletionPlan plan) { read_filter_.Set(std::move(plan)); }
+  // See MetricShard::Purge; shard by shard.
+  Result<PurgeStats> Purge(const DeletionPlan& plan);
+
   size_t shard_count() const { return shards_.size(); }
   Status SealAll();
   MetricShardStats Stats() const;
 
  private:
+  ReadFilter read_filter_;
   std::unique_ptr<MetricEngineMetrics> metrics_;
   std::vector<std::unique_ptr<MetricShard>> shards_;
 };

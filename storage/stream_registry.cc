@@ -38,6 +38,31 @@ Stream* StreamRegistry::Add(std::unique_ptr<Stream> stream) {
   return raw;
 }
 
+bool StreamRegistry::Remove(uint64_t id) {
+  auto it = by_id_.find(id);
+  // Find probes from a stream's fingerprint up to the first free id: freeing this one would hide
+  // a stream that collided into the next (a 64-bit collision, in practice never).
+  if (it == by_id_.end() || by_id_.count(id + 1) != 0) return false;
+  const Stream& stream = *it->second;
+  auto tenant_it = tenants_.find(stream.tenant);
+  TenantIndex& index = tenant_it->second;
+  auto erase = [id](Postings& p) {
+    auto pos = std::lower_bound(p.begin(), p.end(), id);
+    if (pos != p.end() && *pos == id) p.erase(pos);
+  };
+  for (const Label& l : stream.labels) {
+    auto name_it = index.postings.find(l.name);
+    auto value_it = name_it->second.find(l.value);
+    erase(value_it->second);
+    if (value_it->second.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) index.postings.erase(name_it);
+  }
+  erase(index.all);
+  if (index.all.empty()) tenants_.erase(tenant_it);
+  by_id_.erase(it);
+  return true;
+}
+
 std::vector<const Stream*> StreamRegistry::Select(std::string_view tenant,
                                                   const LabelMatchers& matchers, int64_t start,
                                                   int64_t end) const {

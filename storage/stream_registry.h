@@ -85,6 +85,10 @@ class StreamRegistry {
   // Takes in a stream whose id, tenant and labels are set (new, or loaded from disk).
   Stream* Add(std::unique_ptr<Stream> stream);
 
+  // Forgets stream `id` and its postings; false (and nothing changes) when it is unknown or
+  // cannot be freed without breaking the lookup of a colliding stream.
+  bool Remove(uint64_t id);
+
   // Streams of `tenant` that satisfy every matcher and hold data overlapping [start, end).
   std::vector<const Stream*> Select(std::string_view tenant, const LabelMatchers& matchers,
                                     int64_t start, int64_t end) const;
