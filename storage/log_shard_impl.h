@@ -33,6 +33,9 @@ struct LogShard::Impl {
   Status SealStreams(const std::vector<Stream*>& streams);
   void AppendToHead(Stream& stream, uint64_t seq, int64_t ts, std::string_view line,
                     std::string_view metadata);
+  // Deletes what `intervals` name of stream `s` (Purge), dropping the stream when nothing is
+  // left; `s` must not be used after that.
+  Status PurgeStream(Stream& s, const std::vector<DeletionInterval>& intervals, PurgeStats* stats);
   // Appends the record's entries that are not sealed yet; returns how many.
   Result<size_t> ReplayRecord(uint64_t seq, std::string_view record);
   Stream* ResolveStream(std::string_view tenant, Labels labels, rocksdb::WriteBatch* batch,

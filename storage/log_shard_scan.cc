@@ -153,7 +153,6 @@ Result<DecodedBlock> ReadBlock(const Shard& shard, const rocksdb::ReadOptions& r
   return DecodedBlock::Decode(value);
 }
 
-
 std::vector<StreamInfo> LogShard::SelectStreams(std::string_view tenant,
                                                 const LabelMatchers& matchers, int64_t start,
                                                 int64_t end) const {
@@ -183,9 +182,9 @@ Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction directi
   }
   if (!hidden.empty()) {
     return ScanSnapshot(shard_, std::move(head), snapshot, id, start, end, direction,
-                    [&](int64_t ts, std::string_view line, std::string_view metadata) {
-                      return IsDeleted(hidden, ts, line) || visit(ts, line, metadata);
-                    });
+                        [&](int64_t ts, std::string_view line, std::string_view metadata) {
+                          return IsDeleted(hidden, ts, line) || visit(ts, line, metadata);
+                        });
   }
   return ScanSnapshot(shard_, std::move(head), snapshot, id, start, end, direction, visit);
 }

@@ -41,6 +41,9 @@ struct MetricShard::Impl {
   Status ReadSealedChunks(const MetricSeries& s, int64_t min_ts, int64_t max_ts,
                           std::vector<SealedChunk>* out);
   Status DeleteSealedWal();
+  // Deletes what `intervals` name of series `s` (Purge).
+  Status PurgeSeries(MetricSeries& s, const std::vector<DeletionInterval>& intervals,
+                     PurgeStats* stats);
   Status ReplayRecord(uint64_t seq, std::string_view record);
   int64_t SteadyNanos() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -1,0 +1,155 @@
+// MetricShard's purge: deleting what a DeletionPlan names, on the writer thread, in slices.
+#include <fmt/format.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+
+#include "storage/keys.h"
+#include "storage/metric_shard_impl.h"
+#include "storage/purge_task.h"
+
+namespace sluice::storage {
+namespace {
+
+bool Overlaps(const DeletionInterval& d, int64_t min_ts, int64_t max_ts) {
+  return d.start <= max_ts && d.end >= min_ts;
+}
+
+// Deletes runs of consecutive chunk keys: one range delete for a run of several (a series'
+// expired past is usually hundreds of chunks), a point delete for one.
+class ChunkDeleter {
+ public:
+  ChunkDeleter(rocksdb::WriteBatch* wb, rocksdb::ColumnFamilyHandle* cf) : wb_(wb), cf_(cf) {}
+  void Delete(std::string_view key) {
+    if (count_ == 0) first_.assign(key);
+    last_.assign(key);
+    ++count_;
+  }
+  // A kept chunk ends the run.
+  void Flush() {
+    if (count_ == 1) {
+      wb_->Delete(cf_, first_);
+    } else if (count_ > 1) {
+      std::string end = last_;
+      end.push_back('\0');  // the first key after `last_`
+      wb_->DeleteRange(cf_, first_, end);
+    }
+    count_ = 0;
+  }
+
+ private:
+  rocksdb::WriteBatch* wb_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  std::string first_, last_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+Result<PurgeStats> MetricShard::Purge(const DeletionPlan& plan) {
+  std::vector<uint32_t> ids;
+  {
+    std::shared_lock lock(impl_->mu);
+    impl_->series.ForEach([&](const MetricSeries& s) { ids.push_back(s.id); });
+  }
+  std::vector<DeletionInterval> intervals;
+  Labels labels;
+  return RunPurge(impl_->writer, std::move(ids),
+                  [&](uint32_t id, PurgeStats* stats) -> Result<bool> {
+                    MetricSeries* s = impl_->series.FindById(id);
+                    if (s == nullptr || !s->has_data) return false;
+                    ParseSeriesKey(s->labels, &labels);
+                    intervals.clear();
+                    plan(impl_->series.TenantName(s->tenant), labels, &intervals);
+                    std::erase_if(intervals, [&](const DeletionInterval& d) {
+                      return !Overlaps(d, s->min_ts, s->max_ts);
+                    });
+                    if (intervals.empty()) return false;
+                    Status status = impl_->PurgeSeries(*s, intervals, stats);
+                    if (!status.ok()) {
+                      return status.WithContext(fmt::format("shard {}: purging", shard_.index));
+                    }
+                    return true;
+                  });
+}
+
+Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
+                                      const std::vector<DeletionInterval>& intervals,
+                                      PurgeStats* stats) {
+  ++stats->streams_examined;
+  if (!s.HeadEmpty()) SLUICE_RETURN_IF_ERROR(Seal({&s}));
+
+  rocksdb::WriteBatch wb;
+  ChunkDeleter deleter(&wb, shard.cf(Cf::kMetricChunks));
+  uint64_t seq = next_chunk_seq;
+  bool any = false;
+  int64_t min_ts = 0, max_ts = 0;
+  auto survive = [&](int64_t lo, int64_t hi) {
+    min_ts = any ? std::min(min_ts, lo) : lo;
+    max_ts = any ? std::max(max_ts, hi) : hi;
+    any = true;
+  };
+  std::vector<Sample> samples;
+  std::string chunk;
+  Status listed = ForEachChunk(
+      shard, nullptr, s.id, s.max_chunk_span, std::numeric_limits<int64_t>::min(),
+      std::numeric_limits<int64_t>::max(),
+      [&](std::string_view key, uint64_t, const ChunkHeader& header, std::string_view value) {
+        auto touches = [&](const DeletionInterval& d) {
+          return Overlaps(d, header.min_ts, header.max_ts);
+        };
+        if (std::none_of(intervals.begin(), intervals.end(), touches)) {
+          deleter.Flush();
+          survive(header.min_ts, header.max_ts);
+          return Status::Ok();
+        }
+        samples.clear();
+        SLUICE_RETURN_IF_ERROR(DecodeChunk(value, &samples));
+        size_t before = samples.size();
+        std::erase_if(samples,
+                      [&](const Sample& x) { return IsDeleted(intervals, x.timestamp_ms); });
+        if (samples.size() == before) {
+          deleter.Flush();
+          survive(header.min_ts, header.max_ts);
+          return Status::Ok();
+        }
+        stats->entries_deleted += before - samples.size();
+        if (samples.empty()) {
+          deleter.Delete(key);
+          ++stats->blocks_deleted;
+          stats->bytes_deleted += value.size();
+          return Status::Ok();
+        }
+        deleter.Flush();
+        wb.Delete(shard.cf(Cf::kMetricChunks), key);
+        chunk.clear();
+        EncodeChunk(samples, &chunk);
+        wb.Put(shard.cf(Cf::kMetricChunks), keys::Chunk(s.id, samples.front().timestamp_ms, seq++),
+               chunk);
+        survive(samples.front().timestamp_ms, samples.back().timestamp_ms);
+        ++stats->blocks_rewritten;
+        stats->bytes_deleted += value.size() - std::min(value.size(), chunk.size());
+        return Status::Ok();
+      });
+  SLUICE_RETURN_IF_ERROR(listed);
+  deleter.Flush();
+  if (wb.Count() == 0) return Status::Ok();
+
+  // The series stays known (ids are dense and the slot table never shrinks); without samples
+  // it no longer overlaps any range, so no query or listing sees it.
+  wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
+  std::unique_lock lock(mu);
+  s.has_data = any;
+  s.min_ts = min_ts;
+  s.max_ts = max_ts;
+  if (!any) s.sealed_max_ts = MetricSeries::kNoSealedChunk;
+  wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s.id),
+         EncodeSeriesRecord(s, series.TenantName(s.tenant)));
+  SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "writing a purge"));
+  next_chunk_seq = seq;
+  return Status::Ok();
+}
+
+}  // namespace sluice::storage
