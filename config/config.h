@@ -67,8 +67,22 @@ struct StorageConfig {
   // arrived chunk_max_age ago (head_memory_limit applies to them too, per shard).
   int chunk_max_samples = 120;
   Duration chunk_max_age = 1h;
+  // How often retention (limits.retention_period, retention_stream, max_disk_bytes) is enforced.
+  Duration retention_interval = 10min;
+  // A cap on the data dir: beyond it the oldest data of every tenant is deleted until it fits
+  // again (Prometheus' --storage.tsdb.retention.size). 0 = no cap.
+  uint64_t max_disk_bytes = 0;
 
   bool operator==(const StorageConfig&) const = default;
+};
+
+// A retention rule for the log streams a selector matches (Loki's retention_stream).
+struct RetentionStreamRule {
+  std::string selector;  // a LogQL stream selector, {namespace="dev"}
+  int priority = 0;      // of the rules that match a stream, the highest priority applies
+  Duration period{};
+
+  bool operator==(const RetentionStreamRule&) const = default;
 };
 
 // What one write may contain (Loki's defaults). Reloadable.
@@ -93,6 +107,10 @@ struct LimitsConfig {
   // Query API requests (Loki's and Prometheus') one tenant may have queued or running at once;
   // beyond it the answer is 429 (Loki API) or 503 (Prometheus API). 0 = unlimited.
   int max_concurrent_queries = 0;
+  // How long logs and samples are kept, by their timestamps; 0 = forever (Loki's names).
+  // retention_stream rules override it for the log streams they match.
+  Duration retention_period{};
+  std::vector<RetentionStreamRule> retention_stream;
 
   bool operator==(const LimitsConfig&) const = default;
 };

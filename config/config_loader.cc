@@ -60,6 +60,8 @@ void ReadStorage(YamlMapReader m, StorageConfig& c) {
   m.Int("compression_level", c.compression_level, 1, 19);
   m.Bool("seal_on_shutdown", c.seal_on_shutdown);
   m.Size("min_free_disk", c.min_free_disk, 0, 1024 * kGiB);
+  m.Duration("retention_interval", c.retention_interval, 10ms, 24h);
+  m.Size("max_disk_bytes", c.max_disk_bytes, 0, 1024 * 1024 * kGiB);
   m.Int("chunk_max_samples", c.chunk_max_samples, 8, 65536);
   m.Duration("chunk_max_age", c.chunk_max_age, 1s, 24h);
   m.Finish();
@@ -123,6 +125,21 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Int("ingest_rate_samples", c.ingest_rate_samples, 0, 2'000'000'000);
   m.Int("ingest_burst_samples", c.ingest_burst_samples, 0, 2'000'000'000);
   m.Int("max_concurrent_queries", c.max_concurrent_queries, 0, 1'000'000);
+  m.Duration("retention_period", c.retention_period, 0s, 100 * 365 * 24h);
+  if (c.retention_period > 0s && c.retention_period < 1min) {
+    m.Reject("retention_period", "must be 0 (keep forever) or at least 1m");
+  }
+  if (m.Has("retention_stream")) {
+    c.retention_stream.clear();
+    for (YamlMapReader& item : m.ChildList("retention_stream")) {
+      RetentionStreamRule rule;
+      item.String("selector", rule.selector);
+      item.Int("priority", rule.priority, 0, 1'000'000);
+      item.Duration("period", rule.period, 1min, 100 * 365 * 24h);
+      item.Finish();
+      c.retention_stream.push_back(std::move(rule));
+    }
+  }
   m.Finish();
 }
 
@@ -315,7 +332,10 @@ Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
 std::vector<std::string> RestartRequiredChanges(const Config& running, const Config& loaded) {
   std::vector<std::string> changed;
   if (!(running.server == loaded.server)) changed.emplace_back("server");
-  if (!(running.storage == loaded.storage)) changed.emplace_back("storage");
+  StorageConfig storage = loaded.storage;  // less what a reload applies
+  storage.retention_interval = running.storage.retention_interval;
+  storage.max_disk_bytes = running.storage.max_disk_bytes;
+  if (!(running.storage == storage)) changed.emplace_back("storage");
   if (running.tenants.default_tenant != loaded.tenants.default_tenant) {
     changed.emplace_back("tenants.default_tenant");
   }

@@ -33,6 +33,7 @@
 #include "daemon/http/tls_context.h"
 #include "daemon/logging.h"
 #include "daemon/process_metrics.h"
+#include "daemon/retention_service.h"
 #include "daemon/tcp_listener.h"
 #include "pipeline/ingest_service.h"
 #include "storage/log_store.h"
@@ -69,6 +70,7 @@ struct Daemon::Components {
   std::unique_ptr<pipeline::IngestService> ingest;
   std::unique_ptr<QueryExecutor> queries;
   std::unique_ptr<alerting::AlertingService> alerting;
+  std::unique_ptr<RetentionService> retention;
   std::unique_ptr<AdmissionBudget> budget;
   int64_t start_time_ns = UnixNowNs();
   ConfigLoadStatus config_status;
@@ -161,6 +163,14 @@ void ApplyQueryLimits(const config::Config& c, QueryExecutor& executor) {
     overrides[tenant] = limits.max_concurrent_queries;
   }
   executor.SetTenantLimits(c.limits.max_concurrent_queries, std::move(overrides));
+}
+
+Result<RetentionPolicy> RetentionPolicyFrom(const config::Config& c) {
+  return RetentionPolicy::Make(c.limits, c.tenants.overrides);
+}
+
+RetentionOptions RetentionOptionsFrom(const config::StorageConfig& c) {
+  return RetentionOptions{.interval = c.retention_interval, .max_disk_bytes = c.max_disk_bytes};
 }
 
 pipeline::FieldMapping FieldMappingFrom(const config::FieldsConfig& c) {
@@ -263,6 +273,10 @@ Status Daemon::Start() {
       *c->shards, MetricShardOptionsFrom(config_.storage), *registry_);
   SLUICE_RETURN_IF_ERROR(c->metrics->Recover());
   c->metrics->Start();
+  Result<RetentionPolicy> retention = RetentionPolicyFrom(config_);
+  if (!retention.ok()) return retention.status();
+  c->retention = std::make_unique<RetentionService>(*c->shards, *c->logs, *c->metrics, *registry_);
+  c->retention->Start(std::move(*retention), RetentionOptionsFrom(config_.storage));
   c->ingest = std::make_unique<pipeline::IngestService>(*c->logs, c->metrics.get(), ingest_options,
                                                         *registry_);
   c->ingest->Start();
@@ -426,6 +440,13 @@ Status Daemon::Reload() {
   config::Config next = ResolveConfig(std::move(loaded).value(), overrides_);
   std::lock_guard lock(mu_);
   if (stopped_) return Status::Unavailable("shutting down");
+  // Checked before anything applies, so that a bad selector leaves the whole config running.
+  Result<RetentionPolicy> retention = RetentionPolicyFrom(next);
+  if (!retention.ok()) {
+    spdlog::error("reload: keeping the running config; {}", retention.status().message());
+    if (components_) components_->config_status.Record(false);
+    return retention.status();
+  }
   SLUICE_RETURN_IF_ERROR(ConfigureLogging(next.log));
   // Renewed certificates (same files, new contents) apply to connections accepted from now on.
   if (components_ && components_->server && config_.server.tls.enabled()) {
@@ -455,6 +476,11 @@ Status Daemon::Reload() {
     config_.alerting = next.alerting;
     config_.alerting.tenant = std::move(running_tenant);
   }
+  if (components_ && components_->retention) {
+    components_->retention->Update(std::move(*retention), RetentionOptionsFrom(next.storage));
+  }
+  config_.storage.retention_interval = next.storage.retention_interval;
+  config_.storage.max_disk_bytes = next.storage.max_disk_bytes;
   // Keep what is running for everything that cannot change in place.
   if (components_ && components_->access) components_->access->Update(next.auth);
   config_.auth.open_paths = next.auth.open_paths;
@@ -497,6 +523,8 @@ void Daemon::Shutdown() {
   // Queries still running are cancelled and queued ones refused, before the stores they read go.
   if (components->queries) components->queries->Stop();
   if (components->ingest) components->ingest->Stop();
+  // A pass under way purges through the stores' writer threads: it ends before they stop.
+  if (components->retention) components->retention->Stop();
   if (components->logs) {
     spdlog::info("shutdown: writing what is queued and sealing open streams");
     components->logs->Stop();

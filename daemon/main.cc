@@ -16,6 +16,7 @@
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
 #include "daemon/logging.h"
+#include "daemon/retention_policy.h"
 
 namespace {
 
@@ -92,6 +93,9 @@ static int Run(int argc, char** argv) {
       auto notify = sluice::alerting::LoadNotifyConfig(alerting.notifications_file);
       if (!notify.ok()) errors += std::string(notify.status().message()) + "\n";
     }
+    auto retention =
+        sluice::daemon::RetentionPolicy::Make(loaded->limits, loaded->tenants.overrides);
+    if (!retention.ok()) errors += std::string(retention.status().message()) + "\n";
     if (!errors.empty()) {
       std::cerr << "sluice: invalid config:\n" << errors;
       return 1;

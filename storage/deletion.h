@@ -7,12 +7,15 @@
 //     its data from every query as soon as it is accepted, long before a purge reaches it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/labels.h"
@@ -75,6 +78,14 @@ class ReadFilter {
   mutable std::mutex mu_;
   std::shared_ptr<const DeletionPlan> plan_;
 };
+
+// The range covering both; either may be absent.
+inline std::optional<std::pair<int64_t, int64_t>> MergeTimeRanges(
+    std::optional<std::pair<int64_t, int64_t>> a, std::optional<std::pair<int64_t, int64_t>> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::make_pair(std::min(a->first, b->first), std::max(a->second, b->second));
+}
 
 // What a purge did, summed over shards.
 struct PurgeStats {

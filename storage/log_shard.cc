@@ -218,6 +218,15 @@ LogShardStats LogShard::Stats() const {
   return stats;
 }
 
+std::optional<std::pair<int64_t, int64_t>> LogShard::TimeRange() const {
+  std::shared_lock lock(impl_->mu);
+  std::optional<std::pair<int64_t, int64_t>> range;
+  impl_->streams.ForEach([&](const Stream& s) {
+    if (s.has_data) range = MergeTimeRanges(range, std::make_pair(s.min_ts, s.max_ts));
+  });
+  return range;
+}
+
 void LogShard::Impl::WriterLoop() {
   RunShardWriter(
       writer.queue, writer.stopping, options.durability, last_sync, options.fsync_interval,

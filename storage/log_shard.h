@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -123,6 +124,8 @@ class LogShard {
 
   LogShardStats Stats() const;
   size_t index() const { return shard_.index; }
+  // The oldest and newest timestamp of every stream here; nullopt when none has data.
+  std::optional<std::pair<int64_t, int64_t>> TimeRange() const;
 
   // Deletes what `plan` names, on the writer thread, a slice of streams between group commits
   // so ingest goes on; blocks until the pass is done. Heads holding deleted entries are sealed

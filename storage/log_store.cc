@@ -113,6 +113,12 @@ std::vector<std::string> LogStore::LabelValues(std::string_view tenant, std::str
   return {values.begin(), values.end()};
 }
 
+std::optional<std::pair<int64_t, int64_t>> LogStore::TimeRange() const {
+  std::optional<std::pair<int64_t, int64_t>> range;
+  for (const auto& s : shards_) range = MergeTimeRanges(range, s->TimeRange());
+  return range;
+}
+
 Result<PurgeStats> LogStore::Purge(const DeletionPlan& plan) {
   PurgeStats total;
   for (auto& s : shards_) {

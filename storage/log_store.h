@@ -52,6 +52,8 @@ class LogStore {
                                        const LabelMatchers& matchers, int64_t start,
                                        int64_t end) const;
 
+  // The oldest and newest entry timestamps over all shards (ns); nullopt when there are none.
+  std::optional<std::pair<int64_t, int64_t>> TimeRange() const;
   // Hides from Scan what `plan` deletes (empty: nothing), until the next call.
   void SetReadFilter(DeletionPlan plan) { read_filter_.Set(std::move(plan)); }
   // See LogShard::Purge; shard by shard.

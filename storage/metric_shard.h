@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,8 @@ class MetricShard {
   std::vector<MetricMetadata> Metadata(std::string_view tenant) const;
 
   MetricShardStats Stats() const;
+  // The oldest and newest sample timestamp of every series here (ms); nullopt when none.
+  std::optional<std::pair<int64_t, int64_t>> TimeRange() const;
 
   // Deletes what `plan` names, on the writer thread, a slice of series between group commits so
   // ingest goes on; blocks until the pass is done. Heads holding deleted samples are sealed

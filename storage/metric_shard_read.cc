@@ -131,6 +131,15 @@ std::vector<MetricMetadata> MetricShard::Metadata(std::string_view tenant) const
   return out;
 }
 
+std::optional<std::pair<int64_t, int64_t>> MetricShard::TimeRange() const {
+  std::shared_lock lock(impl_->mu);
+  std::optional<std::pair<int64_t, int64_t>> range;
+  impl_->series.ForEach([&](const MetricSeries& s) {
+    if (s.has_data) range = MergeTimeRanges(range, std::make_pair(s.min_ts, s.max_ts));
+  });
+  return range;
+}
+
 MetricShardStats MetricShard::Stats() const {
   std::shared_lock lock(impl_->mu);
   MetricShardStats stats;

@@ -134,6 +134,12 @@ std::vector<MetricMetadata> MetricStore::Metadata(std::string_view tenant) const
   return out;
 }
 
+std::optional<std::pair<int64_t, int64_t>> MetricStore::TimeRange() const {
+  std::optional<std::pair<int64_t, int64_t>> range;
+  for (const auto& s : shards_) range = MergeTimeRanges(range, s->TimeRange());
+  return range;
+}
+
 Result<PurgeStats> MetricStore::Purge(const DeletionPlan& plan) {
   PurgeStats total;
   for (auto& s : shards_) {

@@ -47,6 +47,8 @@ class MetricStore {
   // The tenant's metric metadata, sorted by family name.
   std::vector<MetricMetadata> Metadata(std::string_view tenant) const;
 
+  // The oldest and newest sample timestamps over all shards (ms); nullopt when there are none.
+  std::optional<std::pair<int64_t, int64_t>> TimeRange() const;
   // Hides from Read what `plan` deletes (empty: nothing), until the next call.
   void SetReadFilter(DeletionPlan plan) { read_filter_.Set(std::move(plan)); }
   // See MetricShard::Purge; shard by shard.

@@ -116,6 +116,12 @@ class SeriesRegistry {
       if (s) f(*s);
     }
   }
+  template <typename F>
+  void ForEach(F f) const {
+    for (const auto& s : by_id_) {
+      if (s) f(static_cast<const MetricSeries&>(*s));
+    }
+  }
   size_t size() const { return count_; }
 
  private:

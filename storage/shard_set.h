@@ -76,6 +76,11 @@ class ShardSet {
   // bytes on disk, and operators reclaiming space; slow on big data dirs.
   Status CompactAll();
 
+  // Compacts the column families holding log blocks and metric chunks in every shard: what a
+  // purge deleted leaves the disk. Rewrites those column families whole; retention calls it
+  // only once enough was deleted.
+  Status CompactData();
+
   // Flushes memtables and the WALs to disk and closes every shard. Idempotent.
   Status Close();
 

@@ -326,6 +326,48 @@ tenants:
             (std::vector<std::string>{"tenants.default_tenant"}));
 }
 
+TEST(ConfigLoader, ReadsRetention) {
+  Result<Config> r = LoadConfigFromString(R"(
+storage:
+  retention_interval: 1m
+  max_disk_bytes: 10GiB
+limits:
+  retention_period: 30d
+  retention_stream:
+    - selector: '{namespace="dev"}'
+      priority: 1
+      period: 24h
+tenants:
+  overrides:
+    team-a:
+      retention_period: 7d
+    team-b:
+      retention_stream: []
+)",
+                                          "x.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->storage.retention_interval, std::chrono::minutes(1));
+  EXPECT_EQ(r->storage.max_disk_bytes, 10ull << 30);
+  EXPECT_EQ(r->limits.retention_period, std::chrono::hours(720));
+  ASSERT_EQ(r->limits.retention_stream.size(), 1u);
+  EXPECT_EQ(r->limits.retention_stream[0].selector, R"({namespace="dev"})");
+  EXPECT_EQ(r->limits.retention_stream[0].priority, 1);
+  EXPECT_EQ(r->limits.retention_stream[0].period, std::chrono::hours(24));
+  const LimitsConfig& a = r->tenants.overrides[0].second;
+  EXPECT_EQ(a.retention_period, std::chrono::hours(168));
+  EXPECT_EQ(a.retention_stream, r->limits.retention_stream) << "not named: kept from limits:";
+  EXPECT_TRUE(r->tenants.overrides[1].second.retention_stream.empty()) << "named: replaced";
+  EXPECT_THAT(ErrorOf("limits:\n  retention_period: 10s\n"), HasSubstr("at least 1m"));
+  EXPECT_THAT(ErrorOf("limits:\n  retention_stream:\n    - {selector: '{a=\"b\"}', periods: 1h}\n"),
+              HasSubstr("unknown key"));
+  // Retention settings apply on reload.
+  Config changed = *r;
+  changed.storage.max_disk_bytes = 0;
+  changed.storage.retention_interval = std::chrono::hours(1);
+  changed.limits.retention_period = {};
+  EXPECT_TRUE(RestartRequiredChanges(*r, changed).empty());
+}
+
 TEST(ConfigLoader, ReadsTls) {
   Result<Config> r = LoadConfigFromString(
       "server:\n  tls:\n    cert_file: /etc/s.pem\n    key_file: /etc/s.key\n"
