@@ -114,8 +114,8 @@ class MetricShard {
   // Deletes what `plan` names, on the writer thread, a slice of series between group commits so
   // ingest goes on; blocks until the pass is done. Heads holding deleted samples are sealed
   // first; chunks wholly deleted are removed (runs of them with one range delete), chunks
-  // straddling a bound rewritten. A series left without samples stays known (ids are dense) but
-  // no longer matches any time range.
+  // straddling a bound rewritten. A series left without samples is forgotten once no WAL record
+  // names it (until then it matches no time range).
   Result<PurgeStats> Purge(const DeletionPlan& plan);
   size_t index() const { return shard_.index; }
   // Seals every head now. Runs on the writer thread when started; blocks until done.

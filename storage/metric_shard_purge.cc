@@ -59,14 +59,17 @@ Result<PurgeStats> MetricShard::Purge(const DeletionPlan& plan) {
   return RunPurge(impl_->writer, std::move(ids),
                   [&](uint32_t id, PurgeStats* stats) -> Result<bool> {
                     MetricSeries* s = impl_->series.FindById(id);
-                    if (s == nullptr || !s->has_data) return false;
-                    ParseSeriesKey(s->labels, &labels);
+                    if (s == nullptr) return false;
                     intervals.clear();
-                    plan(impl_->series.TenantName(s->tenant), labels, &intervals);
-                    std::erase_if(intervals, [&](const DeletionInterval& d) {
-                      return !Overlaps(d, s->min_ts, s->max_ts);
-                    });
-                    if (intervals.empty()) return false;
+                    // A series without data is one an earlier purge emptied but could not drop.
+                    if (s->has_data) {
+                      ParseSeriesKey(s->labels, &labels);
+                      plan(impl_->series.TenantName(s->tenant), labels, &intervals);
+                      std::erase_if(intervals, [&](const DeletionInterval& d) {
+                        return !Overlaps(d, s->min_ts, s->max_ts);
+                      });
+                      if (intervals.empty()) return false;
+                    }
                     Status status = impl_->PurgeSeries(*s, intervals, stats);
                     if (!status.ok()) {
                       return status.WithContext(fmt::format("shard {}: purging", shard_.index));
@@ -78,7 +81,7 @@ Result<PurgeStats> MetricShard::Purge(const DeletionPlan& plan) {
 Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
                                       const std::vector<DeletionInterval>& intervals,
                                       PurgeStats* stats) {
-  ++stats->streams_examined;
+  if (!intervals.empty()) ++stats->streams_examined;
   if (!s.HeadEmpty()) SLUICE_RETURN_IF_ERROR(Seal({&s}));
 
   rocksdb::WriteBatch wb;
@@ -135,20 +138,29 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
       });
   SLUICE_RETURN_IF_ERROR(listed);
   deleter.Flush();
-  if (wb.Count() == 0) return Status::Ok();
+  if (wb.Count() == 0 && s.has_data) return Status::Ok();
 
-  // The series stays known (ids are dense and the slot table never shrinks); without samples
-  // it no longer overlaps any range, so no query or listing sees it.
+  // A series left without samples is forgotten once no WAL record can name its id (replay would
+  // find an unknown series); until then it stays, matching no time range.
+  const bool drop = !any && wal_deleted_below >= s.wal_floor;
   wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
   std::unique_lock lock(mu);
   s.has_data = any;
   s.min_ts = min_ts;
   s.max_ts = max_ts;
   if (!any) s.sealed_max_ts = MetricSeries::kNoSealedChunk;
-  wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s.id),
-         EncodeSeriesRecord(s, series.TenantName(s.tenant)));
+  if (drop) {
+    wb.Delete(shard.cf(Cf::kMetricSeries), keys::U64(s.id));
+  } else {
+    wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s.id),
+           EncodeSeriesRecord(s, series.TenantName(s.tenant)));
+  }
   SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "writing a purge"));
   next_chunk_seq = seq;
+  if (drop && series.Remove(s.id)) {
+    ++stats->streams_dropped;
+    metrics->series.Decrement();
+  }
   return Status::Ok();
 }
 

@@ -119,6 +119,44 @@ MetricSeries* SeriesRegistry::Add(std::unique_ptr<MetricSeries> series) {
   return raw;
 }
 
+bool SeriesRegistry::Remove(uint32_t id) {
+  MetricSeries* s = FindById(id);
+  if (s == nullptr) return false;
+  TenantIndex& index = tenants_[s->tenant];
+  auto erase = [id](Postings& p) {
+    auto pos = std::lower_bound(p.begin(), p.end(), id);
+    if (pos != p.end() && *pos == id) p.erase(pos);
+  };
+  ForEachSeriesLabel(s->labels, [&](std::string_view name, std::string_view value) {
+    auto name_it = index.postings.find(std::string(name));
+    if (name_it == index.postings.end()) return;
+    auto value_it = name_it->second.find(std::string(value));
+    if (value_it == name_it->second.end()) return;
+    erase(value_it->second);
+    if (value_it->second.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) index.postings.erase(name_it);
+  });
+  erase(index.all);
+
+  // Backward-shift deletion: each later slot of the probe run moves into the hole unless its
+  // home lies cyclically in (hole, slot], where a lookup would no longer reach it.
+  const size_t mask = slots_.size() - 1;
+  size_t hole = s->fingerprint & mask;
+  while (slots_[hole].series != s) hole = (hole + 1) & mask;
+  slots_[hole] = Slot{};
+  for (size_t j = (hole + 1) & mask; slots_[j].series != nullptr; j = (j + 1) & mask) {
+    size_t home = slots_[j].fingerprint & mask;
+    bool stays = hole < j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (stays) continue;
+    slots_[hole] = slots_[j];
+    slots_[j] = Slot{};
+    hole = j;
+  }
+  by_id_[id - 1].reset();
+  --count_;
+  return true;
+}
+
 std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
                                                         const LabelMatchers& matchers,
                                                         int64_t start, int64_t end) const {

@@ -106,6 +106,10 @@ class SeriesRegistry {
   // fingerprint and labels are set.
   MetricSeries* Add(std::unique_ptr<MetricSeries> series);
 
+  // Forgets series `id`: its postings, its slot and the series itself (FindById then returns
+  // null; the id is not handed out again while the process runs). False when unknown.
+  bool Remove(uint32_t id);
+
   // Series of `tenant` that satisfy every matcher and hold data overlapping [start, end].
   std::vector<const MetricSeries*> Select(std::string_view tenant, const LabelMatchers& matchers,
                                           int64_t start, int64_t end) const;
@@ -133,7 +137,7 @@ class SeriesRegistry {
 
   // Open addressing with linear probing on the fingerprint: the lookup of every sample written
   // touches one slot and then the series itself, not the chain of nodes a std::unordered_map
-  // would. Slots never empty once filled (series are not removed).
+  // would. Remove shifts the probe chain back, so no tombstones are needed.
   struct Slot {
     uint64_t fingerprint = 0;
     MetricSeries* series = nullptr;

@@ -4,10 +4,12 @@
 
 #include <future>
 #include <limits>
+#include <random>
 
 #include "storage/keys.h"
 #include "storage/log_store.h"
 #include "storage/metric_store.h"
+#include "storage/series_registry.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice::storage {
@@ -268,6 +270,74 @@ TEST_F(PurgeTest, MetricChunksDeletedInRunsAndRewrittenAtTheEdge) {
   EXPECT_EQ(SampleTimes("t", "other"), Range(0, 1000, 100));
   PutSamples("t", "node", 500'000, 1000, 3);  // new samples of the same series
   EXPECT_EQ(SampleTimes("t", "node"), Range(500'000, 1000, 3));
+}
+
+TEST_F(PurgeTest, EmptiedSeriesAreForgottenOnceNoWalRecordNamesThem) {
+  Open();
+  PutSamples("t", "node", 0, 1000, 10);
+  PutSamples("t", "other", 0, 1000, 10);
+  ASSERT_EQ(metrics_->Stats().series, 2u);
+  auto purged = metrics_->Purge(Delete("t", "job", "node", kMin, kMax));
+  ASSERT_TRUE(purged.ok()) << purged.status().message();
+  EXPECT_EQ(purged->entries_deleted, 10u);
+  // Sealing every head lets the WAL records go; the next pass forgets the series.
+  ASSERT_TRUE(metrics_->SealAll().ok());
+  purged = metrics_->Purge(Delete("t", "job", "node", kMin, kMax));
+  ASSERT_TRUE(purged.ok()) << purged.status().message();
+  EXPECT_EQ(purged->streams_dropped, 1u);
+  EXPECT_EQ(metrics_->Stats().series, 1u);
+  Reopen();
+  EXPECT_EQ(metrics_->Stats().series, 1u);
+  EXPECT_TRUE(SampleTimes("t", "node").empty());
+  EXPECT_EQ(SampleTimes("t", "other"), Range(0, 1000, 10));
+  PutSamples("t", "node", 50'000, 1000, 2);  // the same labels: a new series
+  EXPECT_EQ(SampleTimes("t", "node"), Range(50'000, 1000, 2));
+  EXPECT_EQ(metrics_->Stats().series, 2u);
+}
+
+// Removing from the registry's open-addressing table keeps every other series findable, however
+// their probe runs overlap (fingerprints forced into a few home slots).
+TEST(SeriesRegistryRemove, KeepsEveryOtherSeriesFindable) {
+  SeriesRegistry registry;
+  uint32_t tenant = registry.InternTenant("t");
+  std::vector<std::string> keys;
+  constexpr uint32_t kCount = 3000;
+  for (uint32_t i = 0; i < kCount; ++i) {
+    std::string key;
+    std::string value = std::to_string(i);
+    std::vector<LabelView> labels{{"__name__", "m"}, {"i", value}};
+    AppendSeriesKey(labels, &key);
+    auto series = std::make_unique<MetricSeries>();
+    series->id = registry.NextId();
+    series->tenant = tenant;
+    series->fingerprint = (i % 7) * 1'000'003;  // a few homes, long shared runs
+    series->labels = key;
+    series->has_data = true;
+    registry.Add(std::move(series));
+    keys.push_back(key);
+  }
+  std::mt19937 random(7);
+  std::vector<bool> removed(kCount);
+  for (int round = 0; round < 2000; ++round) {
+    uint32_t i = random() % kCount;
+    EXPECT_EQ(registry.Remove(i + 1), !removed[i]);
+    removed[i] = true;
+  }
+  size_t left = 0;
+  for (uint32_t i = 0; i < kCount; ++i) {
+    MetricSeries* found = registry.Find(tenant, (i % 7) * 1'000'003, keys[i]);
+    if (removed[i]) {
+      EXPECT_EQ(found, nullptr) << i;
+      EXPECT_EQ(registry.FindById(i + 1), nullptr);
+    } else {
+      ASSERT_NE(found, nullptr) << i;
+      EXPECT_EQ(found->id, i + 1);
+      ++left;
+    }
+  }
+  EXPECT_EQ(registry.size(), left);
+  LabelMatchers m{*LabelMatcher::Make(MatchOp::kEqual, "__name__", "m")};
+  EXPECT_EQ(registry.Select("t", m, kMin, kMax).size(), left);
 }
 
 TEST_F(PurgeTest, UnsealedSamplesArePurgedAndStayGoneAfterRestart) {
