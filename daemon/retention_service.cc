@@ -32,7 +32,8 @@ void Count(prometheus::Family<prometheus::Counter>& family, const char* engine, 
   if (n > 0) family.Add({{"engine", engine}, {"reason", reason}}).Increment(static_cast<double>(n));
 }
 
-// Deletes, for every tenant, what is older than `cutoff_ns`.
+// Deletes, for every tenant, what is older than `cutoff` (the store's unit: ns for logs, ms for
+// metrics).
 storage::DeletionPlan OlderThan(int64_t cutoff) {
   return [cutoff](std::string_view, const storage::Labels&,
                   std::vector<storage::DeletionInterval>* out) {

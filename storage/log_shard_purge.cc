@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <tuple>
 
 #include "storage/keys.h"
 #include "storage/log_shard_impl.h"
@@ -135,7 +136,10 @@ Status LogShard::Impl::PurgeStream(Stream& s, const std::vector<DeletionInterval
   bool drop = !left.any && std::none_of(wal_remaining.begin(), wal_remaining.end(),
                                         [&](const auto& r) { return r.first < s.wal_floor; });
   wb.Put(shard.cf(Cf::kDefault), keys::kNextBlockSeq, keys::U64(seq));
+  // Under the exclusive lock, as sealing: a reader sees the stream's range and blocks before the
+  // purge or after it. Not held back by the DiskSpaceGuard: deleting is how space returns.
   std::unique_lock lock(mu);
+  const auto before = std::make_tuple(s.has_data, s.min_ts, s.max_ts);
   s.has_data = left.any;
   s.min_ts = left.min_ts;
   s.max_ts = left.max_ts;
@@ -144,7 +148,11 @@ Status LogShard::Impl::PurgeStream(Stream& s, const std::vector<DeletionInterval
   } else {
     wb.Put(shard.cf(Cf::kLogStreams), keys::U64(s.id), EncodeStreamRecord(s));
   }
-  SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "writing a purge"));
+  Status written = FromRocks(shard.db->Write({}, &wb), "writing a purge");
+  if (!written.ok()) {
+    std::tie(s.has_data, s.min_ts, s.max_ts) = before;
+    return written;
+  }
   next_block_seq = seq;
   if (drop && streams.Remove(s.id)) {
     ++stats->streams_dropped;

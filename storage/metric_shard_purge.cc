@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <tuple>
 
 #include "storage/keys.h"
 #include "storage/metric_shard_impl.h"
@@ -144,7 +145,10 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
   // find an unknown series); until then it stays, matching no time range.
   const bool drop = !any && wal_deleted_below >= s.wal_floor;
   wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
+  // Under the exclusive lock, as sealing; not held back by the DiskSpaceGuard: deleting is how
+  // space returns.
   std::unique_lock lock(mu);
+  const auto before = std::make_tuple(s.has_data, s.min_ts, s.max_ts, s.sealed_max_ts);
   s.has_data = any;
   s.min_ts = min_ts;
   s.max_ts = max_ts;
@@ -155,7 +159,11 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
     wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s.id),
            EncodeSeriesRecord(s, series.TenantName(s.tenant)));
   }
-  SLUICE_RETURN_IF_ERROR(FromRocks(shard.db->Write({}, &wb), "writing a purge"));
+  Status written = FromRocks(shard.db->Write({}, &wb), "writing a purge");
+  if (!written.ok()) {
+    std::tie(s.has_data, s.min_ts, s.max_ts, s.sealed_max_ts) = before;
+    return written;
+  }
   next_chunk_seq = seq;
   if (drop && series.Remove(s.id)) {
     ++stats->streams_dropped;

@@ -3,8 +3,6 @@
 // the whole pass. Shared by the log and metrics engines.
 #pragma once
 
-#include <fmt/format.h>
-
 #include <future>
 #include <memory>
 #include <vector>
