@@ -101,7 +101,8 @@ class MetricShard {
   std::vector<SeriesInfo> Select(std::string_view tenant, const LabelMatchers& matchers,
                                  int64_t start, int64_t end) const;
   // Appends the samples of series `id` with start <= ts <= end to `out`, in time order, one per
-  // timestamp (the last written wins), sealed and unsealed alike, stale markers included.
+  // timestamp (the last written wins), sealed and unsealed alike, stale markers included. A
+  // series a purge forgot has none.
   Status Read(uint32_t id, int64_t start, int64_t end, std::vector<Sample>* out) const;
 
   // The tenant's metadata of the families this shard holds (every family once).

@@ -295,6 +295,23 @@ TEST_F(PurgeTest, EmptiedSeriesAreForgottenOnceNoWalRecordNamesThem) {
   EXPECT_EQ(metrics_->Stats().series, 2u);
 }
 
+// A query selects, a purge forgets the series, then the query reads it: nothing, not an error.
+TEST_F(PurgeTest, ASeriesForgottenBetweenSelectAndReadReadsAsEmpty) {
+  Open({}, {}, /*shards=*/1);
+  PutSamples("t", "node", 0, 1000, 10);
+  ASSERT_TRUE(metrics_->SealAll().ok());  // no WAL record names the series any more
+  LabelMatchers m{*LabelMatcher::Make(MatchOp::kEqual, "job", "node")};
+  std::vector<SeriesInfo> selected = metrics_->Select("t", m, kMin, kMax);
+  ASSERT_EQ(selected.size(), 1u);
+  auto purged = metrics_->Purge(Delete("t", "job", "node", kMin, kMax));
+  ASSERT_TRUE(purged.ok()) << purged.status().message();
+  ASSERT_EQ(purged->streams_dropped, 1u);
+  std::vector<Sample> samples;
+  Status read = metrics_->Read(selected[0], kMin, kMax, &samples);
+  EXPECT_TRUE(read.ok()) << read.message();
+  EXPECT_TRUE(samples.empty());
+}
+
 // Removing from the registry's open-addressing table keeps every other series findable, however
 // their probe runs overlap (fingerprints forced into a few home slots).
 TEST(SeriesRegistryRemove, KeepsEveryOtherSeriesFindable) {
