@@ -34,8 +34,8 @@ DeletionMetrics::DeletionMetrics(prometheus::Registry& r)
   auto& bytes = prometheus::BuildCounter()
                     .Name("sluice_deleted_bytes_total")
                     .Help(
-                        "Stored bytes of the blocks and chunks delete requests removed or "
-                        "rewrote.")
+                        "Stored bytes delete requests freed: blocks and chunks removed, and what "
+                        "rewriting the others saved.")
                     .Register(r);
   for (auto [per, kind] : {std::pair{&logs, "logs"}, std::pair{&metrics, "metrics"}}) {
     per->received = &received.Add({{"kind", kind}});

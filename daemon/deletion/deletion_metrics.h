@@ -6,8 +6,8 @@
 //   sluice_delete_requests_pending{kind}          ... accepted and not purged yet (hidden from
 //                                                 reads)
 //   sluice_deleted_entries_total{kind}            log entries or samples the purges removed
-//   sluice_deleted_bytes_total{kind}              stored bytes of the blocks and chunks they
-//                                                 removed or rewrote
+//   sluice_deleted_bytes_total{kind}              stored bytes they freed (blocks and chunks
+//                                                 removed, and what rewriting others saved)
 //   sluice_deletion_failures_total                processing passes that stopped on an error
 #pragma once
 
