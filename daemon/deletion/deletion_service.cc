@@ -138,10 +138,13 @@ std::vector<DeleteRequest> DeletionService::List(std::string_view tenant, Delete
   return out;
 }
 
-Status DeletionService::Cancel(std::string_view tenant, std::string_view request_id) {
+Status DeletionService::Cancel(std::string_view tenant, std::string_view request_id,
+                               DeleteKind kind) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(EntryKey(tenant, request_id));
-  if (it == entries_.end()) return Status::NotFound("could not find delete request with given id");
+  if (it == entries_.end() || it->second.request.kind != kind) {
+    return Status::NotFound("could not find delete request with given id");
+  }
   Entry& e = it->second;
   if (e.request.status != DeleteStatus::kReceived || e.in_process) {
     return Status::FailedPrecondition(
@@ -157,7 +160,6 @@ Status DeletionService::Cancel(std::string_view tenant, std::string_view request
                     GoDurationString(options_.cancel_period)));
   }
   SLUICE_RETURN_IF_ERROR(store_.Remove(e.request.tenant, e.request.request_id));
-  DeleteKind kind = e.request.kind;
   spdlog::info("deletion: tenant {} cancelled delete request {}", tenant, request_id);
   entries_.erase(it);
   RefreshReadFilters();

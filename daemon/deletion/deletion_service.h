@@ -83,11 +83,13 @@ class DeletionService {
   // The tenant's requests of `kind`, processed ones included, oldest first.
   std::vector<DeleteRequest> List(std::string_view tenant, DeleteKind kind) const;
 
-  // Cancels a request not processed yet, within the cancel period of its creation, with Loki's
-  // answers otherwise: NotFound "could not find delete request with given id", FailedPrecondition
-  // "deletion of request which is in process or already processed is not allowed" or "deletion
-  // of request past the deadline of 24h0m0s since its creation is not allowed".
-  Status Cancel(std::string_view tenant, std::string_view request_id);
+  // Cancels a request of `kind` not processed yet, within the cancel period of its creation, with
+  // Loki's answers otherwise: NotFound "could not find delete request with given id",
+  // FailedPrecondition "deletion of request which is in process or already processed is not
+  // allowed" or "deletion of request past the deadline of 24h0m0s since its creation is not
+  // allowed".
+  Status Cancel(std::string_view tenant, std::string_view request_id,
+                DeleteKind kind = DeleteKind::kLogs);
 
   // Purges the requests due now (logs: past their cancel period; metrics: all) and marks them
   // processed. Blocks until done, or until the first error (the rest waits for the next pass);

@@ -165,6 +165,13 @@ TEST_F(DeletionServiceTest, ProcessesSeriesDeletesAtOnce) {
               ElementsAre(Field(&DeleteRequest::status, DeleteStatus::kReceived)));
 }
 
+TEST_F(DeletionServiceTest, LokisCancelDoesNotReachSeriesDeletes) {
+  DeleteRequest series = Add(DeleteRequest{
+      .tenant = "t", .kind = DeleteKind::kMetrics, .queries = {"up"}, .start_ms = 0, .end_ms = 10});
+  EXPECT_EQ(service_->Cancel("t", series.request_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_->List("t", DeleteKind::kMetrics).size(), 1u);
+}
+
 TEST_F(DeletionServiceTest, ProcessSoonRunsAPassOnTheServiceThread) {
   Add(DeleteRequest{.tenant = "t", .kind = DeleteKind::kMetrics, .queries = {"up"}});
   std::promise<Status> done;
