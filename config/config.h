@@ -200,6 +200,16 @@ struct AlertingConfig {
   bool operator==(const AlertingConfig&) const = default;
 };
 
+// Deletion of logs (Loki's delete API) and series (Prometheus' delete_series): what is deleted
+// is hidden from reads at once and purged from storage by a later processing pass.
+struct DeletionConfig {
+  // How long a log delete request may be cancelled, and waits before being purged (Loki's
+  // delete_request_cancel_period). Series deletes have none, as in Prometheus.
+  Duration cancel_period = 24h;
+  Duration processing_interval = 5min;  // how often what is due is purged
+  bool operator==(const DeletionConfig&) const = default;
+};
+
 // Scopes a credential grants (bits of AuthCredential::scopes).
 enum AuthScope : unsigned {
   kScopeRead = 1,   // queries, label and series lookups, rules and alerts, tail, export
@@ -245,6 +255,7 @@ struct Config {
   LimitsConfig limits;
   QueryConfig query;
   AlertingConfig alerting;
+  DeletionConfig deletion;
   AuthConfig auth;
   LogConfig log;
 };

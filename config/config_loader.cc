@@ -171,6 +171,12 @@ void ReadAlerting(YamlMapReader m, AlertingConfig& c) {
   m.Finish();
 }
 
+void ReadDeletion(YamlMapReader m, DeletionConfig& c) {
+  m.Duration("cancel_period", c.cancel_period, 0s, 365 * 24h);
+  m.Duration("processing_interval", c.processing_interval, 10ms, 24h);
+  m.Finish();
+}
+
 bool IsLowerHex(std::string_view s, size_t length) {
   return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -313,6 +319,7 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   ReadTenants(std::move(tenants), config.tenants, config.limits);
   ReadQuery(top.Child("query"), config.query);
   ReadAlerting(top.Child("alerting"), config.alerting);
+  ReadDeletion(top.Child("deletion"), config.deletion);
   ReadAuth(top.Child("auth"), config.auth, config.server);
   ReadLog(top.Child("log"), config.log);
   top.Finish();
@@ -342,6 +349,7 @@ std::vector<std::string> RestartRequiredChanges(const Config& running, const Con
   if (!(running.ingest == loaded.ingest)) changed.emplace_back("ingest");
   if (!(running.query == loaded.query)) changed.emplace_back("query");
   if (running.alerting.tenant != loaded.alerting.tenant) changed.emplace_back("alerting.tenant");
+  if (!(running.deletion == loaded.deletion)) changed.emplace_back("deletion");
   if (running.auth.enabled != loaded.auth.enabled) changed.emplace_back("auth.enabled");
   if (running.log.format != loaded.log.format) changed.emplace_back("log.format");
   return changed;

@@ -10,11 +10,13 @@
 #include <thread>
 
 #include "alerting/alerting_service.h"
+#include "alerting/kv_store.h"
 #include "base/units.h"
 #include "config/config_loader.h"
 #include "daemon/api/elasticsearch_api.h"
 #include "daemon/api/export_api.h"
 #include "daemon/api/jsonline_api.h"
+#include "daemon/api/loki_delete_api.h"
 #include "daemon/api/loki_index_api.h"
 #include "daemon/api/loki_push_api.h"
 #include "daemon/api/loki_query_api.h"
@@ -26,6 +28,8 @@
 #include "daemon/api/query_executor.h"
 #include "daemon/api/rules_api.h"
 #include "daemon/api/status_api.h"
+#include "daemon/api/tsdb_admin_api.h"
+#include "daemon/deletion/deletion_service.h"
 #include "daemon/http/authenticator.h"
 #include "daemon/http/http_metrics.h"
 #include "daemon/http/http_server.h"
@@ -71,6 +75,7 @@ struct Daemon::Components {
   std::unique_ptr<QueryExecutor> queries;
   std::unique_ptr<alerting::AlertingService> alerting;
   std::unique_ptr<RetentionService> retention;
+  std::unique_ptr<DeletionService> deletion;
   std::unique_ptr<AdmissionBudget> budget;
   int64_t start_time_ns = UnixNowNs();
   ConfigLoadStatus config_status;
@@ -353,6 +358,27 @@ Status Daemon::Start() {
                                   .default_tenant = config_.tenants.default_tenant,
                               });
 
+  // Delete requests live beside the alerting state, in shard 0's default column family.
+  const storage::Shard& shard0 = c->shards->shard(0);
+  auto deletion = DeletionService::Start(
+      DeletionServiceOptions{.cancel_period = config_.deletion.cancel_period,
+                             .processing_interval = config_.deletion.processing_interval},
+      alerting::MakeRocksKvStore(shard0.db, shard0.cf(storage::Cf::kDefault),
+                                 std::string(DeleteRequestStore::kNamespace)),
+      c->logs.get(), c->metrics.get(), *registry_);
+  if (!deletion.ok()) return deletion.status();
+  c->deletion = std::move(*deletion);
+  RegisterLokiDeleteApi(c->router, LokiDeleteApiOptions{
+                                       .service = c->deletion.get(),
+                                       .executor = c->queries.get(),
+                                       .default_tenant = config_.tenants.default_tenant,
+                                   });
+  RegisterTsdbAdminApi(c->router, TsdbAdminApiOptions{
+                                      .service = c->deletion.get(),
+                                      .executor = c->queries.get(),
+                                      .default_tenant = config_.tenants.default_tenant,
+                                  });
+
   // VictoriaMetrics' names, which its tooling and our benchmarks call: seal what is in memory,
   // then (force_merge) compact storage to its final size.
   Components* components = c.get();
@@ -520,6 +546,8 @@ void Daemon::Shutdown() {
   if (components->tcp) components->tcp->Stop();
   // Rules write into the metric store: they stop before it does.
   if (components->alerting) components->alerting->Stop();
+  // Deletion passes purge through the stores, and answer clean_tombstones: stop before both.
+  if (components->deletion) components->deletion->Stop();
   // Queries still running are cancelled and queued ones refused, before the stores they read go.
   if (components->queries) components->queries->Stop();
   if (components->ingest) components->ingest->Stop();

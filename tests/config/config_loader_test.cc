@@ -47,6 +47,7 @@ TEST(ConfigLoader, ShippedConfigIsExactlyTheDefaults) {
   EXPECT_EQ(r->ingest, IngestConfig{});
   EXPECT_EQ(r->limits, LimitsConfig{});
   EXPECT_EQ(r->query, QueryConfig{});
+  EXPECT_EQ(r->deletion, DeletionConfig{});
   EXPECT_EQ(r->log.level, LogConfig{}.level);
   EXPECT_EQ(r->log.format, LogConfig{}.format);
 }
@@ -177,6 +178,20 @@ alerting:
       "alerting.external_labels at sluice.yaml:2:3: expected a mapping of strings to strings");
   EXPECT_EQ(ErrorOf("alerting:\n  evaluation_interval: 10ms\n"),
             "alerting.evaluation_interval at sluice.yaml:2:3: must be between 1s and 1d, got 10ms");
+}
+
+TEST(ConfigLoader, ReadsDeletionSection) {
+  Result<Config> r = LoadConfigFromString(
+      "deletion:\n  cancel_period: 0s\n  processing_interval: 100ms\n", "x.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->deletion.cancel_period, 0s);
+  EXPECT_EQ(r->deletion.processing_interval, 100ms);
+  EXPECT_EQ(ErrorOf("deletion:\n  processing_interval: 1ms\n"),
+            "deletion.processing_interval at sluice.yaml:2:3: must be between 10ms and 1d, got "
+            "1ms");
+  Config changed = *r;
+  changed.deletion.cancel_period = 1h;
+  EXPECT_EQ(RestartRequiredChanges(*r, changed), (std::vector<std::string>{"deletion"}));
 }
 
 TEST(ConfigLoader, ReadsAuthSection) {
