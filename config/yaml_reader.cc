@@ -260,6 +260,11 @@ YamlMapReader YamlMapReader::Child(std::string_view key) {
   return YamlMapReader(entry->value, PathOf(key), errors_, env_);
 }
 
+bool YamlMapReader::Has(std::string_view key) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Entry& e) { return e.key == key; });
+}
+
 std::vector<YamlMapReader> YamlMapReader::ChildList(std::string_view key) {
   std::vector<YamlMapReader> out;
   Entry* entry = Find(key);

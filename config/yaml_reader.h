@@ -62,6 +62,10 @@ class YamlMapReader {
   void Enum(std::string_view key, E& out,
             std::initializer_list<std::pair<std::string_view, E>> choices);
 
+  // Whether `key` is present (an explicit null counts as present): for lists an override must
+  // tell "not mentioned" from "empty".
+  bool Has(std::string_view key) const;
+
   // The mapping under `key` (an empty one when absent).
   YamlMapReader Child(std::string_view key);
   // The mappings of the list under `key` (none when absent), each read like Child's.
