@@ -90,6 +90,10 @@ struct LimitsConfig {
   uint64_t ingest_burst_bytes = 0;
   int ingest_rate_samples = 0;
   int ingest_burst_samples = 0;
+  // Streams (logs) and series (metrics) one tenant may have stored, across all shards (Loki's and
+  // Mimir's names); a request that would take the tenant past its cap is refused whole. 0 = no cap.
+  int max_global_streams_per_user = 0;
+  int max_global_series_per_user = 0;
   // What one query may ask for (Loki's names and defaults). query_timeout bounds both query APIs;
   // max_fetched_series_per_query (Mimir's name) the series a PromQL query may read, 0 = no limit.
   // The `query:` section's older keys (timeout, max_series, max_entries_limit_per_query,

@@ -122,6 +122,8 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Size("ingest_burst_bytes", c.ingest_burst_bytes, 0, 1024 * kGiB);
   m.Int("ingest_rate_samples", c.ingest_rate_samples, 0, 2'000'000'000);
   m.Int("ingest_burst_samples", c.ingest_burst_samples, 0, 2'000'000'000);
+  m.Int("max_global_streams_per_user", c.max_global_streams_per_user, 0, 2'000'000'000);
+  m.Int("max_global_series_per_user", c.max_global_series_per_user, 0, 2'000'000'000);
   m.Duration("query_timeout", c.query_timeout, 1ms, 24h);
   m.Int("max_entries_limit_per_query", c.max_entries_limit_per_query, 1, 10'000'000);
   m.Int("max_query_series", c.max_query_series, 0, 10'000'000);

@@ -146,6 +146,8 @@ pipeline::TenantLimits TenantLimitsFrom(const config::LimitsConfig& c) {
                  static_cast<double>(c.ingest_burst_bytes)};
   t.samples = {static_cast<double>(c.ingest_rate_samples),
                static_cast<double>(c.ingest_burst_samples)};
+  t.max_streams = static_cast<uint64_t>(c.max_global_streams_per_user);
+  t.max_series = static_cast<uint64_t>(c.max_global_series_per_user);
   return t;
 }
 

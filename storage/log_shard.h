@@ -120,6 +120,11 @@ class LogShard {
   LogShardStats Stats() const;
   size_t index() const { return shard_.index; }
 
+  // For limits, under the shared lock: the streams `tenant` has in this shard, and whether it has
+  // the one with `labels` (canonical).
+  size_t TenantStreamCount(std::string_view tenant) const;
+  bool HasStream(std::string_view tenant, const Labels& labels) const;
+
   // Seals every head now (tests, shutdown). Runs on the writer thread; blocks until done.
   Status SealAll();
 

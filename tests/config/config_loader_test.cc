@@ -229,6 +229,42 @@ tenants:
             "10000000, got 0");
 }
 
+TEST(ConfigLoader, ReadsStreamAndSeriesCaps) {
+  Result<Config> r = LoadConfigFromString(R"(
+limits:
+  max_global_streams_per_user: 5000
+  max_global_series_per_user: 100000
+tenants:
+  overrides:
+    big:
+      max_global_streams_per_user: 0
+    small:
+      max_global_series_per_user: 10
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->limits.max_global_streams_per_user, 5000);
+  EXPECT_EQ(r->limits.max_global_series_per_user, 100000);
+  ASSERT_EQ(r->tenants.overrides.size(), 2u);
+  const LimitsConfig& big = r->tenants.overrides[0].second;
+  EXPECT_EQ(big.max_global_streams_per_user, 0);
+  EXPECT_EQ(big.max_global_series_per_user, 100000);  // from limits:
+  const LimitsConfig& small = r->tenants.overrides[1].second;
+  EXPECT_EQ(small.max_global_series_per_user, 10);
+  EXPECT_EQ(small.max_global_streams_per_user, 5000);
+  // Off unless asked for.
+  EXPECT_EQ(LimitsConfig{}.max_global_streams_per_user, 0);
+  EXPECT_EQ(LimitsConfig{}.max_global_series_per_user, 0);
+  EXPECT_EQ(ErrorOf("limits:\n  max_global_streams_per_user: -1\n"),
+            "limits.max_global_streams_per_user at sluice.yaml:2:3: must be between 0 and "
+            "2000000000, got -1");
+  // Reloadable, as every limit.
+  Config changed = *r;
+  changed.limits.max_global_series_per_user = 7;
+  changed.tenants.overrides.clear();
+  EXPECT_TRUE(RestartRequiredChanges(*r, changed).empty());
+}
+
 TEST(ConfigLoader, ReadsAlertingSection) {
   Result<Config> r = LoadConfigFromString(R"(
 alerting:
