@@ -104,6 +104,19 @@ struct LimitsConfig {
   uint64_t ingest_burst_bytes = 0;
   int ingest_rate_samples = 0;
   int ingest_burst_samples = 0;
+  // Streams (logs) and series (metrics) one tenant may have stored, across all shards (Loki's and
+  // Mimir's names); a request that would take the tenant past its cap is refused whole. 0 = no cap.
+  int max_global_streams_per_user = 0;
+  int max_global_series_per_user = 0;
+  // What one query may ask for (Loki's names and defaults). query_timeout bounds both query APIs;
+  // max_fetched_series_per_query (Mimir's name) the series a PromQL query may read, 0 = no limit.
+  // The `query:` section's older keys (timeout, max_series, max_entries_limit_per_query,
+  // max_query_series, max_query_length) set these defaults.
+  Duration query_timeout = 2min;
+  int max_entries_limit_per_query = 5000;  // the largest `limit` of a log query
+  int max_query_series = 500;              // series a LogQL metric query may produce; 0 = no limit
+  Duration max_query_length = 721h;        // the longest [start, end] of a LogQL range query
+  int max_fetched_series_per_query = 1'000'000;
   // Query API requests (Loki's and Prometheus') one tenant may have queued or running at once;
   // beyond it the answer is 429 (Loki API) or 503 (Prometheus API). 0 = unlimited.
   int max_concurrent_queries = 0;
@@ -163,19 +176,13 @@ struct IngestConfig {
 };
 
 // The query APIs (Prometheus' /api/v1/query and friends): evaluation threads and the limits of
-// one query, with Prometheus' defaults.
+// one query, with Prometheus' defaults. The limits a tenant may have its own values of (timeout,
+// series, entries, range) are in LimitsConfig.
 struct QueryConfig {
-  Duration timeout = 2min;         // longest evaluation; a request may ask for less
   int max_samples = 50'000'000;    // samples one query may hold in memory at once
   Duration lookback_delta = 5min;  // how far back an instant selector looks for a sample
-  int max_series = 1'000'000;      // series one query may read; 0 = no limit
   int max_concurrency = 0;         // queries evaluated at once; 0 = one per CPU core
   int max_queued = 256;            // more wait for a thread; beyond that -> 503
-  // LogQL (Loki's names and defaults): the largest `limit` of a log query, and the series a
-  // metric query's range aggregations may produce.
-  int max_entries_limit_per_query = 5000;
-  int max_query_series = 500;
-  Duration max_query_length = 721h;  // the longest [start, end] of a LogQL query
 
   bool operator==(const QueryConfig&) const = default;
 };

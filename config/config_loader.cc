@@ -124,6 +124,13 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Size("ingest_burst_bytes", c.ingest_burst_bytes, 0, 1024 * kGiB);
   m.Int("ingest_rate_samples", c.ingest_rate_samples, 0, 2'000'000'000);
   m.Int("ingest_burst_samples", c.ingest_burst_samples, 0, 2'000'000'000);
+  m.Int("max_global_streams_per_user", c.max_global_streams_per_user, 0, 2'000'000'000);
+  m.Int("max_global_series_per_user", c.max_global_series_per_user, 0, 2'000'000'000);
+  m.Duration("query_timeout", c.query_timeout, 1ms, 24h);
+  m.Int("max_entries_limit_per_query", c.max_entries_limit_per_query, 1, 10'000'000);
+  m.Int("max_query_series", c.max_query_series, 0, 10'000'000);
+  m.Duration("max_query_length", c.max_query_length, 1ms, 100 * 365 * 24h);
+  m.Int("max_fetched_series_per_query", c.max_fetched_series_per_query, 0, 2'000'000'000);
   m.Int("max_concurrent_queries", c.max_concurrent_queries, 0, 1'000'000);
   m.Duration("retention_period", c.retention_period, 0s, 100 * 365 * 24h);
   if (c.retention_period > 0s && c.retention_period < 1min) {
@@ -143,16 +150,34 @@ void ReadLimits(YamlMapReader m, LimitsConfig& c) {
   m.Finish();
 }
 
+// The older names, under `query:`, of limits that are now per tenant under `limits:`. Configs
+// written before keep loading and meaning the same: each sets the default its `limits:` key (and
+// so every tenant override) starts from. Naming a limit both ways is refused, as one of the two
+// would be silently ignored.
+void ReadQueryLimitsOldNames(YamlMapReader& query, const YamlMapReader& limits, LimitsConfig& c) {
+  auto once = [&](std::string_view old_key, std::string_view key) {
+    if (query.Has(old_key) && limits.Has(key)) {
+      query.Reject(old_key,
+                   fmt::format("set only limits.{} (query.{} is its older name)", key, old_key));
+    }
+  };
+  query.Duration("timeout", c.query_timeout, 1ms, 24h);
+  once("timeout", "query_timeout");
+  query.Int("max_series", c.max_fetched_series_per_query, 0, 2'000'000'000);
+  once("max_series", "max_fetched_series_per_query");
+  query.Int("max_entries_limit_per_query", c.max_entries_limit_per_query, 1, 10'000'000);
+  once("max_entries_limit_per_query", "max_entries_limit_per_query");
+  query.Int("max_query_series", c.max_query_series, 0, 10'000'000);
+  once("max_query_series", "max_query_series");
+  query.Duration("max_query_length", c.max_query_length, 1ms, 100 * 365 * 24h);
+  once("max_query_length", "max_query_length");
+}
+
 void ReadQuery(YamlMapReader m, QueryConfig& c) {
-  m.Duration("timeout", c.timeout, 1ms, 24h);
   m.Int("max_samples", c.max_samples, 1, 2'000'000'000);
   m.Duration("lookback_delta", c.lookback_delta, 1ms, 7 * 24h);
-  m.Int("max_series", c.max_series, 0, 2'000'000'000);
   m.Int("max_concurrency", c.max_concurrency, 0, 256);
   m.Int("max_queued", c.max_queued, 0, 1'000'000);
-  m.Int("max_entries_limit_per_query", c.max_entries_limit_per_query, 1, 10'000'000);
-  m.Int("max_query_series", c.max_query_series, 0, 10'000'000);
-  m.Duration("max_query_length", c.max_query_length, 1ms, 100 * 365 * 24h);
   m.Finish();
 }
 
@@ -314,10 +339,13 @@ Result<Config> LoadConfigFromString(std::string_view yaml_text, std::string_view
   ReadServer(top.Child("server"), config.server);
   ReadStorage(top.Child("storage"), config.storage);
   YamlMapReader tenants = top.Child("tenants");
+  YamlMapReader query = top.Child("query");
   ReadIngest(top.Child("ingest"), config.ingest);
-  ReadLimits(top.Child("limits"), config.limits);
+  YamlMapReader limits = top.Child("limits");
+  ReadQueryLimitsOldNames(query, limits, config.limits);  // the defaults `limits:` starts from
+  ReadLimits(std::move(limits), config.limits);
   ReadTenants(std::move(tenants), config.tenants, config.limits);
-  ReadQuery(top.Child("query"), config.query);
+  ReadQuery(std::move(query), config.query);
   ReadAlerting(top.Child("alerting"), config.alerting);
   ReadDeletion(top.Child("deletion"), config.deletion);
   ReadAuth(top.Child("auth"), config.auth, config.server);

@@ -26,6 +26,7 @@
 #include "daemon/api/otlp_logs_api.h"
 #include "daemon/api/prometheus_api.h"
 #include "daemon/api/query_executor.h"
+#include "daemon/api/query_limits.h"
 #include "daemon/api/rules_api.h"
 #include "daemon/api/status_api.h"
 #include "daemon/api/tsdb_admin_api.h"
@@ -73,6 +74,7 @@ struct Daemon::Components {
   std::unique_ptr<storage::MetricStore> metrics;
   std::unique_ptr<pipeline::IngestService> ingest;
   std::unique_ptr<QueryExecutor> queries;
+  std::shared_ptr<QueryLimitsTable> query_limits;  // shared by the query APIs
   std::unique_ptr<alerting::AlertingService> alerting;
   std::unique_ptr<RetentionService> retention;
   std::unique_ptr<DeletionService> deletion;
@@ -151,6 +153,8 @@ pipeline::TenantLimits TenantLimitsFrom(const config::LimitsConfig& c) {
                  static_cast<double>(c.ingest_burst_bytes)};
   t.samples = {static_cast<double>(c.ingest_rate_samples),
                static_cast<double>(c.ingest_burst_samples)};
+  t.max_streams = static_cast<uint64_t>(c.max_global_streams_per_user);
+  t.max_series = static_cast<uint64_t>(c.max_global_series_per_user);
   return t;
 }
 
@@ -162,12 +166,34 @@ pipeline::LimitsTable LimitsTableFrom(const config::Config& c) {
   return pipeline::LimitsTable(TenantLimitsFrom(c.limits), std::move(overrides));
 }
 
-void ApplyQueryLimits(const config::Config& c, QueryExecutor& executor) {
-  std::unordered_map<std::string, int> overrides;
-  for (const auto& [tenant, limits] : c.tenants.overrides) {
-    overrides[tenant] = limits.max_concurrent_queries;
+// The limits of `tenant`: its override, else the `limits:` section.
+const config::LimitsConfig& LimitsOf(const config::Config& c, std::string_view tenant) {
+  for (const auto& [name, limits] : c.tenants.overrides) {
+    if (name == tenant) return limits;
   }
-  executor.SetTenantLimits(c.limits.max_concurrent_queries, std::move(overrides));
+  return c.limits;
+}
+
+QueryLimits QueryLimitsFrom(const config::LimitsConfig& c) {
+  QueryLimits q;
+  q.timeout = c.query_timeout;
+  q.max_entries = static_cast<size_t>(c.max_entries_limit_per_query);
+  q.max_query_length = c.max_query_length;
+  q.max_query_series = static_cast<size_t>(c.max_query_series);
+  q.max_fetched_series = static_cast<size_t>(c.max_fetched_series_per_query);
+  return q;
+}
+
+// Every tenant's query limits: how many it may run at once in the executor, the rest in `table`.
+void ApplyQueryLimits(const config::Config& c, QueryExecutor& executor, QueryLimitsTable& table) {
+  std::unordered_map<std::string, int> concurrency;
+  std::unordered_map<std::string, QueryLimits> overrides;
+  for (const auto& [tenant, limits] : c.tenants.overrides) {
+    concurrency[tenant] = limits.max_concurrent_queries;
+    overrides[tenant] = QueryLimitsFrom(limits);
+  }
+  executor.SetTenantLimits(c.limits.max_concurrent_queries, std::move(concurrency));
+  table.Set(QueryLimitsFrom(c.limits), std::move(overrides));
 }
 
 Result<RetentionPolicy> RetentionPolicyFrom(const config::Config& c) {
@@ -223,7 +249,7 @@ Result<alerting::AlertingServiceOptions> AlertingOptionsFrom(const config::Confi
   o.query_timeout = std::chrono::milliseconds(ms(c.alerting.query_timeout));
   o.promql.lookback_delta_ms = ms(c.query.lookback_delta);
   o.promql.max_samples = static_cast<uint64_t>(c.query.max_samples);
-  o.logql.max_series = static_cast<size_t>(c.query.max_query_series);
+  o.logql.max_series = static_cast<size_t>(LimitsOf(c, o.tenant).max_query_series);
   o.logql.max_samples = static_cast<uint64_t>(c.query.max_samples);
   o.alertmanagers = c.alerting.alertmanagers;
   o.notifications_file = c.alerting.notifications_file;
@@ -304,7 +330,8 @@ Status Daemon::Start() {
       QueryExecutorOptions{.threads = config_.query.max_concurrency,
                            .max_queued = static_cast<size_t>(config_.query.max_queued)},
       *registry_);
-  ApplyQueryLimits(config_, *c->queries);
+  c->query_limits = std::make_shared<QueryLimitsTable>(registry_.get());
+  ApplyQueryLimits(config_, *c->queries, *c->query_limits);
   PrometheusApiOptions prometheus_api;
   prometheus_api.store = c->metrics.get();
   prometheus_api.executor = c->queries.get();
@@ -312,8 +339,7 @@ Status Daemon::Start() {
   prometheus_api.engine.lookback_delta_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.query.lookback_delta).count();
   prometheus_api.engine.max_samples = static_cast<uint64_t>(config_.query.max_samples);
-  prometheus_api.timeout = config_.query.timeout;
-  prometheus_api.max_series = static_cast<size_t>(config_.query.max_series);
+  prometheus_api.limits = c->query_limits;
   prometheus_api.runtime_info = [components = c.get()] {
     return PrometheusRuntimeInfo{
         .start_time_unix_ns = components->start_time_ns,
@@ -326,20 +352,18 @@ Status Daemon::Start() {
   loki_api.store = c->logs.get();
   loki_api.executor = c->queries.get();
   loki_api.default_tenant = config_.tenants.default_tenant;
-  loki_api.timeout = config_.query.timeout;
-  loki_api.max_entries = static_cast<size_t>(config_.query.max_entries_limit_per_query);
-  loki_api.max_query_length = config_.query.max_query_length;
-  loki_api.engine.max_series = static_cast<size_t>(config_.query.max_query_series);
+  loki_api.limits = c->query_limits;
   loki_api.engine.max_samples = static_cast<uint64_t>(config_.query.max_samples);
   RegisterLokiQueryApi(c->router, std::move(loki_api));
   RegisterLokiIndexApi(c->router,
                        LokiIndexApiOptions{.store = c->logs.get(),
                                            .executor = c->queries.get(),
-                                           .default_tenant = config_.tenants.default_tenant});
+                                           .default_tenant = config_.tenants.default_tenant,
+                                           .limits = c->query_limits});
   LokiTailApiOptions tail_api;
   tail_api.store = c->logs.get();
   tail_api.default_tenant = config_.tenants.default_tenant;
-  tail_api.max_entries = static_cast<size_t>(config_.query.max_entries_limit_per_query);
+  tail_api.limits = c->query_limits;
   RegisterLokiTailApi(c->router, std::move(tail_api));
 
   auto alerting_options = AlertingOptionsFrom(config_);
@@ -517,7 +541,9 @@ Status Daemon::Reload() {
   if (components_ && components_->ingest) {
     components_->ingest->SetLimits(LimitsTableFrom(config_));
   }
-  if (components_ && components_->queries) ApplyQueryLimits(config_, *components_->queries);
+  if (components_ && components_->queries) {
+    ApplyQueryLimits(config_, *components_->queries, *components_->query_limits);
+  }
   if (components_) components_->config_status.Record(true);
   spdlog::info("reload: config {} applied", config_path_.empty() ? "(built-in)" : config_path_);
   return Status::Ok();

@@ -48,6 +48,22 @@ std::string_view IngestFormatName(IngestFormat format) {
   return "unknown";
 }
 
+std::string_view IngestLimitName(IngestLimit limit) {
+  switch (limit) {
+    case IngestLimit::kNone:
+      return "";
+    case IngestLimit::kRateBytes:
+      return "ingest_rate_bytes";
+    case IngestLimit::kRateSamples:
+      return "ingest_rate_samples";
+    case IngestLimit::kStreams:
+      return "max_global_streams_per_user";
+    case IngestLimit::kSeries:
+      return "max_global_series_per_user";
+  }
+  return "";
+}
+
 struct IngestService::Job {
   IngestRequest request;
   Done done;
@@ -57,14 +73,15 @@ struct IngestService::Queue {
   moodycamel::BlockingConcurrentQueue<Job> jobs;
 };
 
-// sluice_ingest_requests_total{format,outcome}, sluice_ingest_entries_total{format},
+// sluice_ingest_requests_total{format,outcome} (outcome="limited" also has `limit`, the limits key
+// that refused the request), sluice_ingest_entries_total{format},
 // sluice_ingest_decode_seconds{format}.
 struct IngestService::Metrics {
   explicit Metrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
                      .Name("sluice_ingest_requests_total")
                      .Help("Ingest requests by wire format and outcome (ok, invalid, "
-                           "failed, unavailable, limited: over the tenant's ingest rate).")
+                           "failed, unavailable, limited: refused by the tenant limit `limit`).")
                      .Register(registry)),
         entries(prometheus::BuildCounter()
                     .Name("sluice_ingest_entries_total")
@@ -81,8 +98,13 @@ struct IngestService::Metrics {
                    .Register(registry)) {
     for (int f = 0; f < kFormats; ++f) {
       auto format = std::string(IngestFormatName(static_cast<IngestFormat>(f)));
-      for (const char* outcome : {"ok", "invalid", "failed", "unavailable", "limited"}) {
+      for (const char* outcome : {"ok", "invalid", "failed", "unavailable"}) {
         by_outcome[f][Index(outcome)] = &requests.Add({{"format", format}, {"outcome", outcome}});
+      }
+      for (int l = 1; l <= kLimits; ++l) {
+        auto limit = std::string(IngestLimitName(static_cast<IngestLimit>(l)));
+        limited[f][l - 1] =
+            &requests.Add({{"format", format}, {"outcome", "limited"}, {"limit", limit}});
       }
       entries_by_format[f] = &entries.Add({{"format", format}});
       rejected_by_format[f] = &rejected.Add({{"format", format}});
@@ -92,19 +114,18 @@ struct IngestService::Metrics {
     }
   }
   static size_t Index(std::string_view outcome) {
-    return outcome == "ok"            ? 0
-           : outcome == "invalid"     ? 1
-           : outcome == "failed"      ? 2
-           : outcome == "unavailable" ? 3
-                                      : 4;
+    return outcome == "ok" ? 0 : outcome == "invalid" ? 1 : outcome == "failed" ? 2 : 3;
   }
   void Count(IngestFormat format, const IngestResult& r) {
     auto f = static_cast<size_t>(format);
-    const char* outcome = r.status.ok()                                       ? "ok"
-                          : r.status.code() == StatusCode::kInvalidArgument   ? "invalid"
-                          : r.status.code() == StatusCode::kUnavailable       ? "unavailable"
-                          : r.status.code() == StatusCode::kResourceExhausted ? "limited"
-                                                                              : "failed";
+    if (!r.status.ok() && r.limit != IngestLimit::kNone) {
+      limited[f][static_cast<size_t>(r.limit) - 1]->Increment();
+      return;
+    }
+    const char* outcome = r.status.ok()                                     ? "ok"
+                          : r.status.code() == StatusCode::kInvalidArgument ? "invalid"
+                          : r.status.code() == StatusCode::kUnavailable     ? "unavailable"
+                                                                            : "failed";
     by_outcome[f][Index(outcome)]->Increment();
     if (r.status.ok()) {
       entries_by_format[f]->Increment(static_cast<double>(r.entries));
@@ -119,7 +140,9 @@ struct IngestService::Metrics {
   prometheus::Family<prometheus::Counter>& rejected;
   prometheus::Family<prometheus::Histogram>& decode;
   static constexpr int kFormats = static_cast<int>(IngestFormat::kOtlpMetricsProto) + 1;
-  prometheus::Counter* by_outcome[kFormats][5]{};
+  static constexpr int kLimits = static_cast<int>(IngestLimit::kSeries);
+  prometheus::Counter* by_outcome[kFormats][4]{};
+  prometheus::Counter* limited[kFormats][kLimits]{};
   prometheus::Counter* entries_by_format[kFormats]{};
   prometheus::Counter* rejected_by_format[kFormats]{};
   prometheus::Histogram* decode_by_format[kFormats]{};
@@ -180,6 +203,54 @@ Status IngestService::CheckRate(const std::string& tenant, std::string_view what
       "(limits.{})",
       tenant, limit.per_second, what, limit.bucket_size(), amount, what, wait,
       what == "bytes" ? "ingest_rate_bytes" : "ingest_rate_samples"));
+}
+
+Status IngestService::CheckStreamCap(const storage::LogBatch& batch, uint64_t cap) const {
+  if (cap == 0) return Status::Ok();
+  const std::string& tenant = batch.tenant();
+  const size_t stored = store_.StreamCount(tenant);
+  // Within the cap even if every stream were new: no need to look them up.
+  if (stored + batch.streams().size() <= cap) return Status::Ok();
+  std::vector<bool> written(batch.streams().size(), false);
+  for (const storage::LogEntry& e : batch.entries()) written[e.stream] = true;
+  size_t created = 0;
+  const storage::LogStream* first = nullptr;
+  for (uint32_t s = 0; s < batch.streams().size(); ++s) {
+    if (!written[s] || store_.HasStream(tenant, batch.streams()[s])) continue;
+    if (first == nullptr) first = &batch.streams()[s];
+    ++created;
+  }
+  if (created == 0 || stored + created <= cap) return Status::Ok();
+  // Loki's wording (what its clients recognize), then the limit's config key and the counts.
+  return Status::ResourceExhausted(fmt::format(
+      "Maximum active stream limit exceeded when trying to create stream {}, reduce the number of "
+      "active streams (reduce labels or reduce label values), or contact your Loki administrator "
+      "to see if the limit can be increased, user: '{}' (limits.max_global_streams_per_user: {}; "
+      "the tenant has {} streams and this request would add {})",
+      storage::LabelsToString(first->labels), tenant, cap, stored, created));
+}
+
+Status IngestService::CheckSeriesCap(const storage::MetricBatch& batch, uint64_t cap) const {
+  if (cap == 0 || metric_store_ == nullptr) return Status::Ok();
+  const size_t stored = metric_store_->SeriesCount(batch.tenant());
+  if (stored + batch.series().size() <= cap) return Status::Ok();
+  std::vector<bool> written(batch.series().size(), false);
+  for (const storage::MetricSampleRef& sample : batch.samples()) written[sample.series] = true;
+  size_t created = 0;
+  int64_t first = -1;
+  for (uint32_t s = 0; s < batch.series().size(); ++s) {
+    if (!written[s] || metric_store_->HasSeries(batch, s)) continue;
+    if (first < 0) first = s;
+    ++created;
+  }
+  if (created == 0 || stored + created <= cap) return Status::Ok();
+  // Mimir's wording, then the series, the limit's config key and the counts.
+  return Status::ResourceExhausted(fmt::format(
+      "per-user series limit of {} exceeded when trying to create series {}, user: '{}' "
+      "(limits.max_global_series_per_user; the tenant has {} series and this request would add "
+      "{}); reduce the number of series or ask for a higher limit",
+      cap, storage::LabelsToString(batch.SeriesLabelsCopy(static_cast<uint32_t>(first))),
+      batch.tenant(), stored, created));
 }
 
 void IngestService::Submit(IngestRequest request, Done done) {
@@ -254,10 +325,16 @@ void IngestService::Process(IngestRequest& request, simdjson::ondemand::parser& 
   }
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  // The cap before the rate: a request the cap refuses takes nothing from the tenant's bucket.
+  if (decoded.ok()) {
+    decoded = CheckStreamCap(batch, limits.max_streams);
+    if (!decoded.ok()) result.limit = IngestLimit::kStreams;
+  }
   if (decoded.ok() && !limits.log_bytes.unlimited()) {
     uint64_t bytes = 0;
     for (const storage::LogEntry& e : batch.entries()) bytes += e.line.size + e.metadata.size;
     decoded = CheckRate(request.tenant, "bytes", static_cast<double>(bytes), limits.log_bytes);
+    if (!decoded.ok()) result.limit = IngestLimit::kRateBytes;
   }
   if (!decoded.ok()) {
     BufferPool::RequestBodies().Give(std::move(request.body));
@@ -329,8 +406,13 @@ void IngestService::ProcessMetrics(IngestRequest& request, simdjson::ondemand::p
     decoded = Status::Unavailable("metrics storage is not enabled");
   }
   if (decoded.ok()) {
+    decoded = CheckSeriesCap(batch, limits.max_series);
+    if (!decoded.ok()) result.limit = IngestLimit::kSeries;
+  }
+  if (decoded.ok()) {
     decoded = CheckRate(request.tenant, "samples", static_cast<double>(batch.samples().size()),
                         limits.samples);
+    if (!decoded.ok()) result.limit = IngestLimit::kRateSamples;
   }
   metrics_->decode_by_format[static_cast<size_t>(request.format)]->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

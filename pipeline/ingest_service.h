@@ -9,10 +9,16 @@
 // critical section per request, in the RateLimiter.)
 //
 // Limits are by tenant (LimitsTable): what entries and series may look like, checked while
-// decoding, and the rate of log bytes and samples, checked once a request is decoded. A request
-// over its tenant's rate is refused as a whole with ResourceExhausted, nothing stored, so that the
-// sender retries it later. Memory is bounded upstream by AdmissionBudget:
-// a request is admitted before its body is read and released when `done` has run.
+// decoding; then, once a request is decoded and before any of it goes to the shards, the streams
+// (series) the tenant may have and the rate of log bytes and samples. A request over either is
+// refused as a whole with ResourceExhausted, nothing stored, so that the sender may retry it
+// later. Memory is bounded upstream by AdmissionBudget: a request is admitted before its body is
+// read and released when `done` has run.
+//
+// The stream (series) cap is approximate under concurrency: it counts what the shards hold when
+// the request is checked, so requests decoded at the same time, each within the cap alone, may
+// pass it together by the new streams they bring. Checking costs one shared lock per shard, plus
+// one per stream (series) of the request when the tenant is near its cap; nothing without a cap.
 #pragma once
 
 #include <prometheus/registry.h>
@@ -69,11 +75,23 @@ struct IngestRequest {
   std::string influx_db;               // Influx: the db argument (becomes label db)
 };
 
+// The tenant limit that refused a request as a whole.
+enum class IngestLimit {
+  kNone,
+  kRateBytes,    // limits.ingest_rate_bytes
+  kRateSamples,  // limits.ingest_rate_samples
+  kStreams,      // limits.max_global_streams_per_user
+  kSeries,       // limits.max_global_series_per_user
+};
+// The limit's key under `limits:` ("" for kNone).
+std::string_view IngestLimitName(IngestLimit limit);
+
 struct IngestResult {
   // OK: everything valid is durable. InvalidArgument: the request was refused as a whole (nothing
-  // stored). ResourceExhausted: the tenant is over its rate (nothing stored; retry later). Other
-  // codes: storage failed (nothing acknowledged).
+  // stored). ResourceExhausted with `limit` set: over that tenant limit (nothing stored; retry
+  // later). Other codes: storage failed (nothing acknowledged).
   Status status;
+  IngestLimit limit = IngestLimit::kNone;
   std::vector<BulkItem> bulk_items;  // kEsBulk: one per action, in order
   OtlpResult otlp;                   // kOtlp*, kJsonLinesLenient: entries rejected one by one
   MetricDecodeResult metrics;        // metrics formats: series (lines, points) rejected one by one
@@ -127,6 +145,9 @@ class IngestService {
   // Refuses a decoded request of `tenant` holding `amount` when over `limit` (see RateLimiter).
   Status CheckRate(const std::string& tenant, std::string_view what, double amount,
                    const RateLimit& limit);
+  // Refuses a decoded request whose new streams (series) would take its tenant past `cap`.
+  Status CheckStreamCap(const storage::LogBatch& batch, uint64_t cap) const;
+  Status CheckSeriesCap(const storage::MetricBatch& batch, uint64_t cap) const;
 
   std::shared_ptr<const LimitsTable> limits_;  // swapped atomically on reload
   RateLimiter rates_;

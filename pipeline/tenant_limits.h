@@ -1,8 +1,9 @@
-// The limits a tenant's writes are held to: what one entry or series may look like, and how fast
-// the tenant may write. Every tenant gets the defaults (config `limits:`) unless
-// `tenants.overrides` names it.
+// The limits a tenant's writes are held to: what one entry or series may look like, how fast the
+// tenant may write, and how many streams and series it may have. Every tenant gets the defaults
+// (config `limits:`) unless `tenants.overrides` names it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +30,9 @@ struct TenantLimits {
   MetricLimits metrics;
   RateLimit log_bytes;  // bytes of log lines and structured metadata
   RateLimit samples;    // metric samples
+  // Streams (series) the tenant may have stored, over all shards; 0 = no cap.
+  uint64_t max_streams = 0;
+  uint64_t max_series = 0;
 };
 
 class LimitsTable {

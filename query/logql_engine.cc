@@ -546,14 +546,18 @@ Result<promql::QueryResult> RunMetricQuery(const Expr& expr, const QueryParams& 
   const size_t series =
       result.type == promql::ValueType::kVector ? result.vector.size() : result.matrix.size();
   if (options.max_series > 0 && series > options.max_series) {
-    return Status::ResourceExhausted(
-        fmt::format("maximum of series ({}) reached for a single query", options.max_series));
+    return TooManySeries(options.max_series);
   }
   return result;
 }
 
 }  // namespace
 }  // namespace internal
+
+Status TooManySeries(size_t max_series) {
+  return Status::ResourceExhausted(fmt::format(
+      "maximum of series ({}) reached for a single query (limits.max_query_series)", max_series));
+}
 
 Result<QueryResult> Engine::Execute(const Expr& expr, const QueryParams& params,
                                     LogReader& reader) const {

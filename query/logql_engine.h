@@ -106,6 +106,10 @@ struct QueryResult {
   std::vector<std::string> warnings;
 };
 
+// Loki's refusal (ResourceExhausted) of a metric query whose result has more than `max_series`
+// series, naming the limit (limits.max_query_series).
+Status TooManySeries(size_t max_series);
+
 class Engine {
  public:
   explicit Engine(EngineOptions options = {}) : options_(options) {}

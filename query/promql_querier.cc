@@ -10,7 +10,8 @@ Status MetricStoreQuerier::Select(const storage::LabelMatchers& matchers, int64_
   selected_ += series.size();
   if (max_series_ > 0 && selected_ > max_series_) {
     return Status::ResourceExhausted(fmt::format(
-        "query processing would select more than {} series (query.max_series)", max_series_));
+        "query processing would select more than {} series (limits.max_fetched_series_per_query)",
+        max_series_));
   }
   for (storage::SeriesInfo& info : series) {
     samples_.clear();

@@ -15,14 +15,17 @@ namespace sluice::query::promql {
 class MetricStoreQuerier final : public Querier {
  public:
   // `max_series` > 0 refuses the query, with ResourceExhausted "query processing would select
-  // more than <max_series> series (query.max_series)", once the series its selectors chose pass
-  // it, before their samples are read: an accidental {__name__=~".+"} costs an index lookup
-  // rather than memory. 0: no limit.
+  // more than <max_series> series (limits.max_fetched_series_per_query)", once the series its
+  // selectors chose pass it, before their samples are read: an accidental {__name__=~".+"} costs
+  // an index lookup rather than memory. 0: no limit.
   MetricStoreQuerier(const storage::MetricStore& store, std::string tenant, size_t max_series = 0)
       : store_(store), tenant_(std::move(tenant)), max_series_(max_series) {}
 
   Status Select(const storage::LabelMatchers& matchers, int64_t mint, int64_t maxt,
                 Matrix* out) override;
+
+  // Whether a Select was refused for `max_series`.
+  bool series_limit_hit() const { return max_series_ > 0 && selected_ > max_series_; }
 
  private:
   const storage::MetricStore& store_;

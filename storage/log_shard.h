@@ -134,6 +134,11 @@ class LogShard {
   // entry or not, never a torn block.
   Result<PurgeStats> Purge(const DeletionPlan& plan);
 
+  // For limits, under the shared lock: the streams `tenant` has in this shard, and whether it has
+  // the one with `labels` (canonical).
+  size_t TenantStreamCount(std::string_view tenant) const;
+  bool HasStream(std::string_view tenant, const Labels& labels) const;
+
   // Seals every head now (tests, shutdown). Runs on the writer thread; blocks until done.
   Status SealAll();
 

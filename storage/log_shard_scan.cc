@@ -164,6 +164,16 @@ std::vector<StreamInfo> LogShard::SelectStreams(std::string_view tenant,
   return out;
 }
 
+size_t LogShard::TenantStreamCount(std::string_view tenant) const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->streams.CountForTenant(tenant);
+}
+
+bool LogShard::HasStream(std::string_view tenant, const Labels& labels) const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->streams.Contains(tenant, labels);
+}
+
 Status LogShard::Scan(uint64_t id, int64_t start, int64_t end, Direction direction,
                       const EntryVisitor& visit) const {
   if (start >= end) return Status::Ok();

@@ -66,6 +66,16 @@ void LogStore::Write(const LogBatch& batch, std::function<void(const Status&)> d
   }
 }
 
+size_t LogStore::StreamCount(std::string_view tenant) const {
+  size_t n = 0;
+  for (const auto& s : shards_) n += s->TenantStreamCount(tenant);
+  return n;
+}
+
+bool LogStore::HasStream(std::string_view tenant, const LogStream& stream) const {
+  return shards_[ShardFor(stream.fingerprint)]->HasStream(tenant, stream.labels);
+}
+
 std::vector<StreamInfo> LogStore::SelectStreams(std::string_view tenant,
                                                 const LabelMatchers& matchers, int64_t start,
                                                 int64_t end) const {

@@ -45,6 +45,12 @@ class LogStore {
   Status StreamStats(const StreamInfo& stream, const std::vector<int64_t>& bounds,
                      std::vector<LogStreamStats>* out) const;
 
+  // For limits: the streams `tenant` has stored in all shards (each shard counted under its own
+  // lock, so concurrent writes may change the sum as it is taken), and whether `stream` of a
+  // batch of `tenant` is one of them.
+  size_t StreamCount(std::string_view tenant) const;
+  bool HasStream(std::string_view tenant, const LogStream& stream) const;
+
   // Sorted, distinct label names (values of `name`) of the streams SelectStreams would return.
   std::vector<std::string> LabelNames(std::string_view tenant, const LabelMatchers& matchers,
                                       int64_t start, int64_t end) const;

@@ -119,6 +119,12 @@ class MetricShard {
   // names it (until then it matches no time range).
   Result<PurgeStats> Purge(const DeletionPlan& plan);
   size_t index() const { return shard_.index; }
+
+  // For limits, under the shared lock: the series `tenant` has in this shard, and whether it has
+  // the one with this fingerprint and series key.
+  size_t TenantSeriesCount(std::string_view tenant) const;
+  bool HasSeries(std::string_view tenant, uint64_t fingerprint, std::string_view series_key) const;
+
   // Seals every head now. Runs on the writer thread when started; blocks until done.
   Status SealAll();
 

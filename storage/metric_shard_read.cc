@@ -152,4 +152,15 @@ MetricShardStats MetricShard::Stats() const {
   return stats;
 }
 
+size_t MetricShard::TenantSeriesCount(std::string_view tenant) const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->series.CountForTenant(tenant);
+}
+
+bool MetricShard::HasSeries(std::string_view tenant, uint64_t fingerprint,
+                            std::string_view series_key) const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->series.Contains(tenant, fingerprint, series_key);
+}
+
 }  // namespace sluice::storage

@@ -87,6 +87,18 @@ void MetricStore::Write(const MetricBatch& batch, std::function<void(const Statu
   }
 }
 
+size_t MetricStore::SeriesCount(std::string_view tenant) const {
+  size_t n = 0;
+  for (const auto& s : shards_) n += s->TenantSeriesCount(tenant);
+  return n;
+}
+
+bool MetricStore::HasSeries(const MetricBatch& batch, uint32_t s) const {
+  const MetricSeriesRef& ref = batch.series()[s];
+  return shards_[ref.fingerprint % shards_.size()]->HasSeries(batch.tenant(), ref.fingerprint,
+                                                              batch.SeriesKey(s));
+}
+
 std::vector<SeriesInfo> MetricStore::Select(std::string_view tenant, const LabelMatchers& matchers,
                                             int64_t start, int64_t end) const {
   std::vector<SeriesInfo> out;

@@ -38,6 +38,12 @@ class MetricStore {
   // written wins), stale markers included. Appended to `out`.
   Status Read(const SeriesInfo& series, int64_t start, int64_t end, std::vector<Sample>* out) const;
 
+  // For limits: the series `tenant` has stored in all shards (each shard counted under its own
+  // lock, so concurrent writes may change the sum as it is taken), and whether series `s` of
+  // `batch` is one of them.
+  size_t SeriesCount(std::string_view tenant) const;
+  bool HasSeries(const MetricBatch& batch, uint32_t s) const;
+
   // Sorted, distinct label names (values of `name`) of the series Select would return.
   std::vector<std::string> LabelNames(std::string_view tenant, const LabelMatchers& matchers,
                                       int64_t start, int64_t end) const;

@@ -186,4 +186,18 @@ std::vector<const MetricSeries*> SeriesRegistry::Select(std::string_view tenant,
   return out;
 }
 
+size_t SeriesRegistry::CountForTenant(std::string_view tenant) const {
+  int64_t t = FindTenant(tenant);
+  return t < 0 ? 0 : tenants_[static_cast<size_t>(t)].all.size();
+}
+
+bool SeriesRegistry::Contains(std::string_view tenant, uint64_t fingerprint,
+                              std::string_view encoded_labels) const {
+  int64_t t = FindTenant(tenant);
+  if (t < 0) return false;
+  // Find only reads; going through it keeps one lookup.
+  return const_cast<SeriesRegistry*>(this)->Find(static_cast<uint32_t>(t), fingerprint,
+                                                 encoded_labels) != nullptr;
+}
+
 }  // namespace sluice::storage

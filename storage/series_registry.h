@@ -128,6 +128,11 @@ class SeriesRegistry {
   }
   size_t size() const { return count_; }
 
+  // For limits: the series `tenant` has here, and whether it has the one with this key.
+  size_t CountForTenant(std::string_view tenant) const;
+  bool Contains(std::string_view tenant, uint64_t fingerprint,
+                std::string_view encoded_labels) const;
+
  private:
   using Postings = std::vector<uint32_t>;  // sorted series ids
   struct TenantIndex {

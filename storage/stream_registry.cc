@@ -82,4 +82,14 @@ std::vector<const Stream*> StreamRegistry::Select(std::string_view tenant,
   return out;
 }
 
+size_t StreamRegistry::CountForTenant(std::string_view tenant) const {
+  auto it = tenants_.find(std::string(tenant));
+  return it == tenants_.end() ? 0 : it->second.all.size();
+}
+
+bool StreamRegistry::Contains(std::string_view tenant, const Labels& labels) const {
+  // Find only reads; going through it keeps one lookup however ids come to be probed.
+  return const_cast<StreamRegistry*>(this)->Find(tenant, labels) != nullptr;
+}
+
 }  // namespace sluice::storage

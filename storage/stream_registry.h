@@ -103,6 +103,10 @@ class StreamRegistry {
   }
   size_t size() const { return by_id_.size(); }
 
+  // For limits: the streams `tenant` has here, and whether it has the one with these labels.
+  size_t CountForTenant(std::string_view tenant) const;
+  bool Contains(std::string_view tenant, const Labels& labels) const;
+
  private:
   using Postings = std::vector<uint64_t>;  // sorted stream ids
   struct TenantIndex {

@@ -25,7 +25,7 @@ HttpResponse ErrorFromStatus(const Status& s) {
                    "request timed out, decrease the duration of the request or add more "
                    "label matchers (prefer exact match over regex match) to reduce the amount "
                    "of data processed: " +
-                       s.message());
+                       s.message() + " (limits.query_timeout)");
     case StatusCode::kCancelled:
       return Error(499, s.message());
     case StatusCode::kUnavailable:
@@ -108,28 +108,34 @@ Result<Request> ReadRequest(HttpRequest& request, const std::string& default_ten
 }  // namespace
 
 void AddExecutorEndpoint(Router& router, std::string pattern, QueryExecutor* executor,
-                         std::string default_tenant, Handler run) {
+                         std::string default_tenant, QueryLimitsTable* limits, Handler run) {
   auto shared_run = std::make_shared<const Handler>(std::move(run));
   router.Add(
       {HttpMethod::kGet, HttpMethod::kPost}, std::move(pattern),
-      [executor, default_tenant = std::move(default_tenant), shared_run](HttpRequest request,
-                                                                         Responder responder) {
+      [executor, default_tenant = std::move(default_tenant), limits, shared_run](
+          HttpRequest request, Responder responder) {
         Result<Request> req = ReadRequest(request, default_tenant);
         if (!req.ok()) return responder.Send(Error(400, req.status().message()));
         req->client_gone = responder.ClientGone();
         const std::string tenant = req->tenant;
         executor->Submit(
-            MakeQueryTask(
-                [shared_run, req = std::move(req).value(), responder = std::move(responder)](
-                    const Status& admitted, const std::atomic<bool>& cancelled) mutable {
-                  if (!admitted.ok()) {
-                    // Loki answers a tenant over its query limit with 429.
-                    int status = admitted.code() == StatusCode::kResourceExhausted ? 429 : 503;
-                    responder.Send(WithRetryAfter(Error(status, admitted.message()), kRetryAfter));
-                  } else {
-                    responder.Send((*shared_run)(req, cancelled));
-                  }
-                }),
+            MakeQueryTask([shared_run, limits, req = std::move(req).value(),
+                           responder = std::move(responder)](
+                              const Status& admitted, const std::atomic<bool>& cancelled) mutable {
+              if (!admitted.ok()) {
+                // Loki answers a tenant over its query limit with 429.
+                bool limited = admitted.code() == StatusCode::kResourceExhausted;
+                if (limited) {
+                  limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxConcurrentQueries);
+                }
+                responder.Send(
+                    WithRetryAfter(Error(limited ? 429 : 503, admitted.message()), kRetryAfter));
+                return;
+              }
+              HttpResponse answer = (*shared_run)(req, cancelled);
+              if (answer.status == 504) limits->CountRefusal(QueryApi::kLoki, QueryLimit::kTimeout);
+              responder.Send(std::move(answer));
+            }),
             tenant);
       });
 }

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "daemon/api/query_executor.h"
+#include "daemon/api/query_limits.h"
 #include "daemon/http/router.h"
 
 namespace sluice::daemon::lokiapi {
@@ -24,7 +25,8 @@ inline constexpr std::chrono::seconds kRetryAfter{1};
 // Loki answers errors as plain text.
 HttpResponse Error(int status, std::string_view message);
 // 400 for the query's meaning, parameters and limits, 504 on timeout (with "timed out", which
-// Grafana retries on), 499 when the client left, 503 + Retry-After when unavailable, 500 else.
+// Grafana retries on, and the limit's name: only limits.query_timeout sets a Loki request's
+// deadline), 499 when the client left, 503 + Retry-After when unavailable, 500 else.
 HttpResponse ErrorFromStatus(const Status& s);
 
 // A request as the query thread sees it.
@@ -51,9 +53,12 @@ struct TimeRange {
 Result<TimeRange> RangeParams(const Request& req, int64_t default_since);
 
 // Registers GET and POST of `pattern`: the request is read on the IO thread (400 if it cannot
-// be), then `run` answers it on the executor (503 + Retry-After when the executor refuses).
+// be), then `run` answers it on the executor (503 + Retry-After when the executor refuses, 429
+// when the tenant is at limits.max_concurrent_queries). `limits` counts the requests refused at
+// the executor for the tenant's limit and those answered 504 (its query_timeout); it must outlive
+// the router's use.
 using Handler = std::function<HttpResponse(const Request&, const std::atomic<bool>& cancelled)>;
 void AddExecutorEndpoint(Router& router, std::string pattern, QueryExecutor* executor,
-                         std::string default_tenant, Handler run);
+                         std::string default_tenant, QueryLimitsTable* limits, Handler run);
 
 }  // namespace sluice::daemon::lokiapi

@@ -96,11 +96,13 @@ struct Api {
   logql::Engine engine;
 };
 
-// The limits of one request's work: its deadline, the executor stopping, the client leaving.
+// The limits of one request's work: the tenant's limits (its query_timeout the deadline), the
+// executor stopping, the client leaving.
 class Budget {
  public:
-  Budget(const Api& api, const ApiRequest& req, const std::atomic<bool>& cancelled)
-      : deadline_(req.received + std::chrono::duration_cast<Clock::duration>(api.options.timeout)),
+  Budget(const QueryLimits& limits, const ApiRequest& req, const std::atomic<bool>& cancelled)
+      : limits_(limits),
+        deadline_(req.received + std::chrono::duration_cast<Clock::duration>(limits.timeout)),
         cancelled_(cancelled),
         client_gone_(req.client_gone.get()) {}
 
@@ -121,11 +123,13 @@ class Budget {
     return status_.ok();
   }
   const Status& status() const { return status_; }
+  const QueryLimits& limits() const { return limits_; }
   Clock::time_point deadline() const { return deadline_; }
   const std::atomic<bool>& cancelled() const { return cancelled_; }
   const std::atomic<bool>* client_gone() const { return client_gone_; }
 
  private:
+  const QueryLimits limits_;
   Clock::time_point deadline_;
   const std::atomic<bool>& cancelled_;
   const std::atomic<bool>* client_gone_;
@@ -814,10 +818,11 @@ HttpResponse Detect(const Api& api, const ApiRequest& req, Budget& budget, bool 
   if (!limit.ok()) return ErrorFromStatus(limit.status());
   Result<int64_t> line_limit = PositiveParam(req, "line_limit", kDefaultLineLimit);
   if (!line_limit.ok()) return ErrorFromStatus(line_limit.status());
-  if (static_cast<size_t>(*line_limit) > api.options.max_entries) {
-    return Error(400, fmt::format("max entries limit per query exceeded, limit > max_entries_limit "
-                                  "({} > {})",
-                                  *line_limit, api.options.max_entries));
+  if (static_cast<size_t>(*line_limit) > budget.limits().max_entries) {
+    api.options.limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxEntries);
+    return Error(400, fmt::format("max entries limit per query exceeded, limit > "
+                                  "max_entries_limit_per_query ({} > {})",
+                                  *line_limit, budget.limits().max_entries));
   }
 
   // The newest line_limit entries the query keeps, with their labels apart, as Loki's
@@ -1059,9 +1064,9 @@ HttpResponse Patterns(const Api& api, const ApiRequest& req, Budget& budget) {
 void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<const Api>& api,
                  Endpoint endpoint) {
   AddExecutorEndpoint(router, std::move(pattern), api->options.executor,
-                      api->options.default_tenant,
+                      api->options.default_tenant, api->options.limits.get(),
                       [api, endpoint](const ApiRequest& req, const std::atomic<bool>& cancelled) {
-                        Budget budget(*api, req, cancelled);
+                        Budget budget(api->options.limits->For(req.tenant), req, cancelled);
                         return endpoint(*api, req, budget);
                       });
 }
@@ -1070,6 +1075,7 @@ void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<cons
 
 void RegisterLokiIndexApi(Router& router, LokiIndexApiOptions options) {
   auto api = std::make_shared<Api>();
+  if (!options.limits) options.limits = std::make_shared<QueryLimitsTable>();
   api->options = std::move(options);
   AddEndpoint(router, "/loki/api/v1/index/stats", api, IndexStats);
   AddEndpoint(router, "/loki/api/v1/index/volume", api, IndexVolume);

@@ -19,11 +19,11 @@
 // limits are described in the .cc.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
+#include <memory>
 #include <string>
 
 #include "daemon/api/query_executor.h"
+#include "daemon/api/query_limits.h"
 #include "daemon/http/router.h"
 #include "storage/log_store.h"
 
@@ -33,10 +33,10 @@ struct LokiIndexApiOptions {
   const storage::LogStore* store = nullptr;
   QueryExecutor* executor = nullptr;
   std::string default_tenant = "fake";
-  // A request that runs longer answers 504, as a query would.
-  std::chrono::nanoseconds timeout = std::chrono::minutes(2);
-  // Loki's max_entries_limit_per_query: detected_fields refuses a larger line_limit (400).
-  size_t max_entries = 5000;
+  // The tenant's limits (null: QueryLimits' defaults, uncounted): a request that runs past its
+  // query_timeout answers 504, as a query would; detected_fields refuses a line_limit over its
+  // max_entries_limit_per_query (400).
+  std::shared_ptr<QueryLimitsTable> limits;
 };
 
 // `options.store` and `options.executor` must outlive the router's use.

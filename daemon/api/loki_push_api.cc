@@ -30,6 +30,12 @@ void RegisterLokiPushApi(Router& router, const IngestApi& api) {
                    if (r.status.code() == StatusCode::kInvalidArgument) {
                      return PlainError(400, r.status.message());
                    }
+                   // Loki's answer to a tenant at its stream cap: 429, which Loki's clients
+                   // (Promtail, Alloy) retry with backoff. (Its rate limit answers 503 below, as
+                   // every failure that passes by itself does: every shipper retries 503.)
+                   if (r.limit == pipeline::IngestLimit::kStreams) {
+                     return PlainError(429, r.status.message());
+                   }
                    HttpResponse busy =
                        PlainError(StatusForWriteFailure(r.status), r.status.message());
                    busy.headers.Set("Retry-After", std::to_string(retry_after.count()));

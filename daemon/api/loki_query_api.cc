@@ -40,21 +40,32 @@ std::string GoDuration(int64_t ns) {
   return fmt::format("{}h{}m{}s", s / 3600, s / 60 % 60, s % 60);
 }
 
-Status CheckQueryLength(const Api& api, const TimeRange& range) {
-  const int64_t limit = api.options.max_query_length.count();
+// The tenant's limits checked before a query runs count their refusals here; those checked after
+// (the timeout, in AddExecutorEndpoint) count there.
+Status CheckQueryLength(const Api& api, const QueryLimits& limits, const TimeRange& range) {
+  const int64_t limit = limits.max_query_length.count();
   if (limit > 0 && range.end - range.start > limit) {
+    api.options.limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxQueryLength);
     return Status::InvalidArgument(
-        fmt::format("the query time range exceeds the limit (query length: {}, limit: {})",
+        fmt::format("the query time range exceeds the limit (query length: {}, limit: {}) "
+                    "(limits.max_query_length)",
                     GoDuration(range.end - range.start), GoDuration(limit)));
   }
   return Status::Ok();
 }
 
-Result<Clock::time_point> Deadline(const Api& api, const ApiRequest& req) {
-  return req.received + std::chrono::duration_cast<Clock::duration>(api.options.timeout);
+// Loki's max_query_series, over the series of a metric query's result.
+Status CheckQuerySeries(const Api& api, const QueryLimits& limits,
+                        const logql::QueryResult& result) {
+  if (result.is_log || limits.max_query_series == 0) return Status::Ok();
+  const query::promql::QueryResult& m = result.metric;
+  size_t series = m.type == query::promql::ValueType::kVector ? m.vector.size() : m.matrix.size();
+  if (series <= limits.max_query_series) return Status::Ok();
+  api.options.limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxQuerySeries);
+  return logql::TooManySeries(limits.max_query_series);
 }
 
-Result<size_t> LimitParam(const Api& api, const ApiRequest& req) {
+Result<size_t> LimitParam(const Api& api, const QueryLimits& limits, const ApiRequest& req) {
   std::string_view text = req.params.Get("limit");
   if (text.empty()) return kDefaultLimit;
   int64_t limit = 0;
@@ -63,10 +74,11 @@ Result<size_t> LimitParam(const Api& api, const ApiRequest& req) {
     return Status::InvalidArgument(fmt::format("invalid limit parameter '{}'", text));
   }
   if (limit <= 0) return Status::InvalidArgument("limit must be a positive value");
-  if (static_cast<size_t>(limit) > api.options.max_entries) {
-    return Status::InvalidArgument(
-        fmt::format("max entries limit per query exceeded, limit > max_entries_limit ({} > {})",
-                    limit, api.options.max_entries));
+  if (static_cast<size_t>(limit) > limits.max_entries) {
+    api.options.limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxEntries);
+    return Status::InvalidArgument(fmt::format(
+        "max entries limit per query exceeded, limit > max_entries_limit_per_query ({} > {})",
+        limit, limits.max_entries));
   }
   return static_cast<size_t>(limit);
 }
@@ -197,17 +209,17 @@ Result<logql::ExprPtr> ParseQuery(const ApiRequest& req) {
   return logql::ParseExpr(text);
 }
 
-HttpResponse Run(const Api& api, const ApiRequest& req, const logql::Expr& expr,
-                 logql::QueryParams params, const std::atomic<bool>& cancelled) {
-  Result<Clock::time_point> deadline = Deadline(api, req);
-  if (!deadline.ok()) return ErrorFromStatus(deadline.status());
-  params.deadline = *deadline;
+HttpResponse Run(const Api& api, const ApiRequest& req, const QueryLimits& limits,
+                 const logql::Expr& expr, logql::QueryParams params,
+                 const std::atomic<bool>& cancelled) {
+  params.deadline = req.received + std::chrono::duration_cast<Clock::duration>(limits.timeout);
   params.cancelled = &cancelled;
   params.client_gone = req.client_gone.get();
   params.categorize_labels = req.categorize_labels;
   logql::LogStoreReader reader(*api.options.store, req.tenant);
   Result<logql::QueryResult> result = api.engine.Execute(expr, params, reader);
   if (!result.ok()) return ErrorFromStatus(result.status());
+  if (Status s = CheckQuerySeries(api, limits, *result); !s.ok()) return ErrorFromStatus(s);
   return QueryAnswer(*result, req.categorize_labels);
 }
 
@@ -216,7 +228,8 @@ HttpResponse Query(const Api& api, const ApiRequest& req, const std::atomic<bool
   if (!expr.ok()) return ErrorFromStatus(expr.status());
   Result<int64_t> time = TimeParam(req, "time", req.now_ns);
   if (!time.ok()) return ErrorFromStatus(time.status());
-  Result<size_t> limit = LimitParam(api, req);
+  const QueryLimits limits = api.options.limits->For(req.tenant);
+  Result<size_t> limit = LimitParam(api, limits, req);
   if (!limit.ok()) return ErrorFromStatus(limit.status());
   Result<storage::Direction> direction = DirectionParam(req);
   if (!direction.ok()) return ErrorFromStatus(direction.status());
@@ -230,7 +243,7 @@ HttpResponse Query(const Api& api, const ApiRequest& req, const std::atomic<bool
   } else {
     params.start_ns = params.end_ns = *time;
   }
-  return Run(api, req, **expr, params, cancelled);
+  return Run(api, req, limits, **expr, params, cancelled);
 }
 
 HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic<bool>& cancelled) {
@@ -238,8 +251,9 @@ HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic
   if (!expr.ok()) return ErrorFromStatus(expr.status());
   Result<TimeRange> range = RangeParams(req, kDefaultQuerySince);
   if (!range.ok()) return ErrorFromStatus(range.status());
-  if (Status s = CheckQueryLength(api, *range); !s.ok()) return ErrorFromStatus(s);
-  Result<size_t> limit = LimitParam(api, req);
+  const QueryLimits limits = api.options.limits->For(req.tenant);
+  if (Status s = CheckQueryLength(api, limits, *range); !s.ok()) return ErrorFromStatus(s);
+  Result<size_t> limit = LimitParam(api, limits, req);
   if (!limit.ok()) return ErrorFromStatus(limit.status());
   Result<storage::Direction> direction = DirectionParam(req);
   if (!direction.ok()) return ErrorFromStatus(direction.status());
@@ -277,7 +291,7 @@ HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic
     }
     params.step_ns = step;
   }
-  return Run(api, req, **expr, params, cancelled);
+  return Run(api, req, limits, **expr, params, cancelled);
 }
 
 // The stream selector of `query` (labels, label values), or none.
@@ -344,7 +358,7 @@ HttpResponse FormatQuery(const Api&, const ApiRequest& req, const std::atomic<bo
 void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<const Api>& api,
                  Endpoint endpoint) {
   AddExecutorEndpoint(router, std::move(pattern), api->options.executor,
-                      api->options.default_tenant,
+                      api->options.default_tenant, api->options.limits.get(),
                       [api, endpoint](const ApiRequest& req, const std::atomic<bool>& cancelled) {
                         return endpoint(*api, req, cancelled);
                       });
@@ -354,7 +368,11 @@ void AddEndpoint(Router& router, std::string pattern, const std::shared_ptr<cons
 
 void RegisterLokiQueryApi(Router& router, LokiQueryApiOptions options) {
   auto api = std::make_shared<Api>();
-  api->engine = logql::Engine(options.engine);
+  // Each tenant's max_query_series is checked here, per request, instead.
+  logql::EngineOptions engine = options.engine;
+  engine.max_series = 0;
+  api->engine = logql::Engine(engine);
+  if (!options.limits) options.limits = std::make_shared<QueryLimitsTable>();
   api->options = std::move(options);
   AddEndpoint(router, "/loki/api/v1/query", api, Query);
   AddEndpoint(router, "/loki/api/v1/query_range", api, QueryRange);

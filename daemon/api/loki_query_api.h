@@ -22,13 +22,17 @@
 // {...},"parsed":{...}}] with only indexed labels in `stream`. Errors are Loki's: plain text,
 // 400 for a bad query or parameter and limits, 504 when the query timed out, 499 when the client
 // went away, 503 with Retry-After when every query thread is busy, 500 otherwise.
+//
+// Limits are the tenant's (QueryLimitsTable, looked up per request): query_timeout,
+// max_entries_limit_per_query (a larger `limit`), max_query_length (query_range) and
+// max_query_series (a metric query's result), each refusal naming its limit.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
+#include <memory>
 #include <string>
 
 #include "daemon/api/query_executor.h"
+#include "daemon/api/query_limits.h"
 #include "daemon/http/router.h"
 #include "query/logql_engine.h"
 #include "storage/log_store.h"
@@ -39,12 +43,10 @@ struct LokiQueryApiOptions {
   const storage::LogStore* store = nullptr;
   QueryExecutor* executor = nullptr;
   std::string default_tenant = "fake";
+  // Its max_series is replaced by each tenant's max_query_series.
   query::logql::EngineOptions engine;
-  std::chrono::nanoseconds timeout = std::chrono::minutes(2);
-  // Loki's max_entries_limit_per_query: a larger `limit` is refused (400).
-  size_t max_entries = 5000;
-  // Loki's max_query_length: a longer [start, end] is refused (400).
-  std::chrono::nanoseconds max_query_length = std::chrono::hours(721);
+  // Null: QueryLimits' defaults for every tenant, uncounted.
+  std::shared_ptr<QueryLimitsTable> limits;
 };
 
 // `options.store` and `options.executor` must outlive the router's use.

@@ -111,10 +111,12 @@ Result<TailParams> ParseTailRequest(const HttpRequest& request, const LokiTailAp
   if (std::string_view limit = request.params.Get("limit"); !limit.empty()) {
     SLUICE_ASSIGN_OR_RETURN(int64_t n, IntParam("limit", limit));
     if (n <= 0) return Status::InvalidArgument("limit must be a positive value");
-    if (static_cast<uint64_t>(n) > options.max_entries) {
-      return Status::InvalidArgument(
-          fmt::format("max entries limit per query exceeded, limit > max_entries_limit ({} > {})",
-                      n, options.max_entries));
+    const size_t max_entries = options.limits->For(p.tenant).max_entries;
+    if (static_cast<uint64_t>(n) > max_entries) {
+      options.limits->CountRefusal(QueryApi::kLoki, QueryLimit::kMaxEntries);
+      return Status::InvalidArgument(fmt::format(
+          "max entries limit per query exceeded, limit > max_entries_limit_per_query ({} > {})", n,
+          max_entries));
     }
     p.limit = static_cast<size_t>(n);
   }
@@ -512,6 +514,7 @@ class RefusedTail final : public WebSocketSession {
 
 void RegisterLokiTailApi(Router& router, LokiTailApiOptions options) {
   auto api = std::make_shared<Api>();
+  if (!options.limits) options.limits = std::make_shared<QueryLimitsTable>();
   api->options = std::move(options);
   RouteOptions route;
   route.websocket = true;

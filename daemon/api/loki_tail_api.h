@@ -34,8 +34,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
+#include "daemon/api/query_limits.h"
 #include "daemon/http/router.h"
 #include "storage/log_store.h"
 
@@ -46,8 +48,9 @@ struct LokiTailApiOptions {
   std::string default_tenant = "fake";
   // Tails open at once (Loki: max_concurrent_tail_requests, default 10 per tenant).
   size_t max_tails = 100;
-  // The largest `limit` (Loki: max_entries_limit_per_query).
-  size_t max_entries = 5000;
+  // The tenant's limits (null: QueryLimits' defaults, uncounted): the largest `limit` is its
+  // max_entries_limit_per_query.
+  std::shared_ptr<QueryLimitsTable> limits;
   // How often a tail looks for new entries.
   std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
 };

@@ -122,15 +122,21 @@ Result<GoTime> TimeParam(const ApiRequest& req, std::string_view name, GoTime de
   return t;
 }
 
-// The query's deadline: query.timeout from arrival, or the request's shorter `timeout`.
-Result<Clock::time_point> Deadline(const Api& api, const ApiRequest& req) {
-  auto limit = std::chrono::duration_cast<Clock::duration>(api.options.timeout);
+// The query's deadline: the tenant's query_timeout from arrival, or the request's shorter
+// `timeout` (reaching that one is the client's choice, not a limit hit).
+struct Deadline {
+  Clock::time_point at;
+  bool is_limit = true;
+};
+
+Result<Deadline> DeadlineOf(const QueryLimits& limits, const ApiRequest& req) {
+  auto limit = std::chrono::duration_cast<Clock::duration>(limits.timeout);
   if (std::string_view text = req.params.Get("timeout"); !text.empty()) {
     SLUICE_ASSIGN_OR_RETURN(int64_t ns, ParseDurationNs(text));
-    limit =
-        std::min(limit, std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
+    auto asked = std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns));
+    if (asked < limit) return Deadline{req.received + asked, false};
   }
-  return req.received + limit;
+  return Deadline{req.received + limit, true};
 }
 
 bool HasSelector(const promql::Expr& expr) {
@@ -238,13 +244,23 @@ std::string_view DocumentedType(promql::ValueType type) {
 // ---------------------------------------------------------------------------------------------
 // Query evaluation.
 
-HttpResponse Evaluate(const Api& api, const ApiRequest& req, const promql::Expr& expr,
+HttpResponse Evaluate(const Api& api, const ApiRequest& req, const QueryLimits& limits,
+                      const Deadline& deadline, const promql::Expr& expr,
                       const promql::QueryParams& params, size_t limit) {
   Clock::time_point started = Clock::now();
-  promql::MetricStoreQuerier querier(*api.options.store, req.tenant, api.options.max_series);
+  promql::MetricStoreQuerier querier(*api.options.store, req.tenant, limits.max_fetched_series);
   Result<promql::QueryResult> evaluated = api.engine.Execute(expr, params, querier);
   Clock::time_point finished = Clock::now();
-  if (!evaluated.ok()) return ErrorFromStatus(evaluated.status());
+  if (!evaluated.ok()) {
+    const Status& s = evaluated.status();
+    if (s.code() == StatusCode::kResourceExhausted && querier.series_limit_hit()) {
+      api.options.limits->CountRefusal(QueryApi::kPrometheus, QueryLimit::kMaxFetchedSeries);
+    } else if (s.code() == StatusCode::kDeadlineExceeded && deadline.is_limit) {
+      api.options.limits->CountRefusal(QueryApi::kPrometheus, QueryLimit::kTimeout);
+      return ErrorFromStatus(Status::DeadlineExceeded(s.message() + " (limits.query_timeout)"));
+    }
+    return ErrorFromStatus(s);
+  }
   promql::QueryResult& r = *evaluated;
   if (r.type == promql::ValueType::kNone) return Error(kInternal, "the query produced no value");
   // Prometheus 3's `limit`: the first series of a vector or matrix, and a warning.
@@ -277,16 +293,17 @@ HttpResponse Query(const Api& api, const ApiRequest& req, const std::atomic<bool
   if (!limit.ok()) return InvalidParam("limit", limit.status().message());
   Result<GoTime> ts = TimeParam(req, "time", req.now);
   if (!ts.ok()) return InvalidParam("time", ts.status().message());
-  Result<Clock::time_point> deadline = Deadline(api, req);
+  const QueryLimits limits = api.options.limits->For(req.tenant);
+  Result<Deadline> deadline = DeadlineOf(limits, req);
   if (!deadline.ok()) return InvalidParam("timeout", deadline.status().message());
   Result<promql::ExprPtr> expr = promql::ParseExpr(req.params.Get("query"));
   if (!expr.ok()) return InvalidParam("query", expr.status().message());
   promql::QueryParams params;
   params.start_ms = params.end_ms = EngineMs(*ts);
-  params.deadline = *deadline;
+  params.deadline = deadline->at;
   params.cancelled = &cancelled;
   params.client_gone = req.client_gone.get();
-  return Evaluate(api, req, **expr, params, *limit);
+  return Evaluate(api, req, limits, *deadline, **expr, params, *limit);
 }
 
 HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic<bool>& cancelled) {
@@ -312,7 +329,8 @@ HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic
                  "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the "
                  "query resolution (?step=XX)");
   }
-  Result<Clock::time_point> deadline = Deadline(api, req);
+  const QueryLimits limits = api.options.limits->For(req.tenant);
+  Result<Deadline> deadline = DeadlineOf(limits, req);
   if (!deadline.ok()) return InvalidParam("timeout", deadline.status().message());
   Result<promql::ExprPtr> expr = promql::ParseExpr(req.params.Get("query"));
   if (!expr.ok()) return Error(kBadData, expr.status().message());
@@ -333,10 +351,10 @@ HttpResponse QueryRange(const Api& api, const ApiRequest& req, const std::atomic
   }
   // Times beyond year 2262 wrap around in Prometheus' engine; an inverted range has no steps.
   if (params.end_ms < params.start_ms) return Success(R"({"resultType":"matrix","result":[]})");
-  params.deadline = *deadline;
+  params.deadline = deadline->at;
   params.cancelled = &cancelled;
   params.client_gone = req.client_gone.get();
-  return Evaluate(api, req, **expr, params, *limit);
+  return Evaluate(api, req, limits, *deadline, **expr, params, *limit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,6 +614,10 @@ void AddEndpoint(Router& router, std::initializer_list<HttpMethod> methods, std:
                 [api, endpoint, req = std::move(req).value(), responder = std::move(responder)](
                     const Status& admitted, const std::atomic<bool>& cancelled) mutable {
                   if (!admitted.ok()) {
+                    if (admitted.code() == StatusCode::kResourceExhausted) {
+                      api->options.limits->CountRefusal(QueryApi::kPrometheus,
+                                                        QueryLimit::kMaxConcurrentQueries);
+                    }
                     responder.Send(Error(kUnavailable, admitted.message()));
                   } else {
                     responder.Send(endpoint(*api, req, cancelled));
@@ -610,6 +632,7 @@ void AddEndpoint(Router& router, std::initializer_list<HttpMethod> methods, std:
 void RegisterPrometheusApi(Router& router, PrometheusApiOptions options) {
   auto api = std::make_shared<Api>();
   api->engine = promql::Engine(options.engine);
+  if (!options.limits) options.limits = std::make_shared<QueryLimitsTable>();
   api->options = std::move(options);
   constexpr auto kGet = HttpMethod::kGet;
   constexpr auto kPost = HttpMethod::kPost;

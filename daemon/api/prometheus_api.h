@@ -40,9 +40,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "daemon/api/query_executor.h"
+#include "daemon/api/query_limits.h"
 #include "daemon/http/router.h"
 #include "query/promql_engine.h"
 #include "storage/metric_store.h"
@@ -61,10 +63,10 @@ struct PrometheusApiOptions {
   QueryExecutor* executor = nullptr;
   std::string default_tenant = "fake";
   query::promql::EngineOptions engine;
-  // Longest evaluation; a request's `timeout` may only shorten it.
-  std::chrono::nanoseconds timeout = std::chrono::minutes(2);
-  // Series one query may read from storage (each selector's series counted); 0 = no limit.
-  size_t max_series = 0;
+  // The tenant's limits (null: QueryLimits' defaults, uncounted): the longest evaluation
+  // (query_timeout; a request's `timeout` may only shorten it) and the series one query may read
+  // from storage, each selector's series counted (max_fetched_series_per_query).
+  std::shared_ptr<QueryLimitsTable> limits;
   std::function<PrometheusRuntimeInfo()> runtime_info;
 };
 

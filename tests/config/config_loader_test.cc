@@ -124,16 +124,18 @@ query:
 )",
                                           "x.yaml", FakeEnv({}));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->query.timeout, 30s);
+  // timeout and max_series are the older names of per-tenant limits (see below).
+  EXPECT_EQ(r->limits.query_timeout, 30s);
   EXPECT_EQ(r->query.max_samples, 1000);
   EXPECT_EQ(r->query.lookback_delta, 1min);
-  EXPECT_EQ(r->query.max_series, 0);
+  EXPECT_EQ(r->limits.max_fetched_series_per_query, 0);
   EXPECT_EQ(r->query.max_concurrency, 4);
   EXPECT_EQ(r->query.max_queued, 8);
   Result<Config> defaults = LoadConfigFromString("query: {}\n", "x.yaml", FakeEnv({}));
   ASSERT_TRUE(defaults.ok()) << defaults.status().message();
   EXPECT_EQ(defaults->query, QueryConfig{});
-  EXPECT_EQ(QueryConfig{}.timeout, 2min);
+  EXPECT_EQ(defaults->limits, LimitsConfig{});
+  EXPECT_EQ(LimitsConfig{}.query_timeout, 2min);
   EXPECT_EQ(QueryConfig{}.max_samples, 50'000'000);
   EXPECT_EQ(QueryConfig{}.lookback_delta, 5min);
   EXPECT_EQ(ErrorOf("query:\n  timeout: 0s\n"),
@@ -144,6 +146,124 @@ query:
             "query.max_concurrency at sluice.yaml:2:3: must be between 0 and 256, got -1");
   EXPECT_EQ(ErrorOf("query:\n  max_sample: 5\n"),
             "query.max_sample at sluice.yaml:2:3: unknown key (did you mean max_samples?)");
+}
+
+TEST(ConfigLoader, ReadsPerTenantQueryLimits) {
+  Result<Config> r = LoadConfigFromString(R"(
+limits:
+  query_timeout: 1m
+  max_entries_limit_per_query: 1000
+  max_query_series: 50
+  max_query_length: 24h
+  max_fetched_series_per_query: 20000
+tenants:
+  overrides:
+    big:
+      query_timeout: 5m
+      max_fetched_series_per_query: 0
+    small:
+      max_query_series: 10
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->limits.query_timeout, 1min);
+  EXPECT_EQ(r->limits.max_entries_limit_per_query, 1000);
+  EXPECT_EQ(r->limits.max_query_series, 50);
+  EXPECT_EQ(r->limits.max_query_length, 24h);
+  EXPECT_EQ(r->limits.max_fetched_series_per_query, 20000);
+  ASSERT_EQ(r->tenants.overrides.size(), 2u);
+  const LimitsConfig& big = r->tenants.overrides[0].second;
+  EXPECT_EQ(big.query_timeout, 5min);
+  EXPECT_EQ(big.max_fetched_series_per_query, 0);
+  EXPECT_EQ(big.max_entries_limit_per_query, 1000);  // from limits:
+  const LimitsConfig& small = r->tenants.overrides[1].second;
+  EXPECT_EQ(small.max_query_series, 10);
+  EXPECT_EQ(small.query_timeout, 1min);
+  // Loki's defaults.
+  EXPECT_EQ(LimitsConfig{}.max_entries_limit_per_query, 5000);
+  EXPECT_EQ(LimitsConfig{}.max_query_series, 500);
+  EXPECT_EQ(LimitsConfig{}.max_query_length, 721h);
+  EXPECT_EQ(LimitsConfig{}.max_fetched_series_per_query, 1'000'000);
+  EXPECT_EQ(ErrorOf("limits:\n  query_timeout: 0s\n"),
+            "limits.query_timeout at sluice.yaml:2:3: must be between 1ms and 1d, got 0s");
+  EXPECT_THAT(ErrorOf("tenants:\n  overrides:\n    a:\n      max_entries_limit_per_query: 0\n"),
+              HasSubstr("tenants.overrides.a.max_entries_limit_per_query at sluice.yaml:4:7"));
+}
+
+TEST(ConfigLoader, OlderQueryKeysStillLoadAsTheDefaultsOfTheLimits) {
+  // A config written when these were global, under query:, means what it meant: every tenant
+  // gets those values unless an override says otherwise.
+  Result<Config> r = LoadConfigFromString(R"(
+query:
+  timeout: 30s
+  max_series: 1000
+  max_entries_limit_per_query: 100
+  max_query_series: 20
+  max_query_length: 48h
+  max_samples: 1000
+tenants:
+  overrides:
+    t:
+      max_query_series: 40
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->limits.query_timeout, 30s);
+  EXPECT_EQ(r->limits.max_fetched_series_per_query, 1000);
+  EXPECT_EQ(r->limits.max_entries_limit_per_query, 100);
+  EXPECT_EQ(r->limits.max_query_series, 20);
+  EXPECT_EQ(r->limits.max_query_length, 48h);
+  EXPECT_EQ(r->query.max_samples, 1000);
+  const LimitsConfig& t = r->tenants.overrides[0].second;
+  EXPECT_EQ(t.max_query_series, 40);
+  EXPECT_EQ(t.query_timeout, 30s);
+  EXPECT_EQ(t.max_entries_limit_per_query, 100);
+  // Old and new name of one limit at once: one of them would be ignored.
+  EXPECT_EQ(ErrorOf("query:\n  timeout: 1m\nlimits:\n  query_timeout: 2m\n"),
+            "query.timeout at sluice.yaml:2:3: set only limits.query_timeout (query.timeout is "
+            "its older name)");
+  EXPECT_THAT(ErrorOf("query:\n  max_query_series: 1\nlimits:\n  max_query_series: 2\n"),
+              HasSubstr("set only limits.max_query_series"));
+  // The old names keep their old bounds.
+  EXPECT_EQ(ErrorOf("query:\n  max_entries_limit_per_query: 0\n"),
+            "query.max_entries_limit_per_query at sluice.yaml:2:3: must be between 1 and "
+            "10000000, got 0");
+}
+
+TEST(ConfigLoader, ReadsStreamAndSeriesCaps) {
+  Result<Config> r = LoadConfigFromString(R"(
+limits:
+  max_global_streams_per_user: 5000
+  max_global_series_per_user: 100000
+tenants:
+  overrides:
+    big:
+      max_global_streams_per_user: 0
+    small:
+      max_global_series_per_user: 10
+)",
+                                          "x.yaml", FakeEnv({}));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->limits.max_global_streams_per_user, 5000);
+  EXPECT_EQ(r->limits.max_global_series_per_user, 100000);
+  ASSERT_EQ(r->tenants.overrides.size(), 2u);
+  const LimitsConfig& big = r->tenants.overrides[0].second;
+  EXPECT_EQ(big.max_global_streams_per_user, 0);
+  EXPECT_EQ(big.max_global_series_per_user, 100000);  // from limits:
+  const LimitsConfig& small = r->tenants.overrides[1].second;
+  EXPECT_EQ(small.max_global_series_per_user, 10);
+  EXPECT_EQ(small.max_global_streams_per_user, 5000);
+  // Off unless asked for.
+  EXPECT_EQ(LimitsConfig{}.max_global_streams_per_user, 0);
+  EXPECT_EQ(LimitsConfig{}.max_global_series_per_user, 0);
+  EXPECT_EQ(ErrorOf("limits:\n  max_global_streams_per_user: -1\n"),
+            "limits.max_global_streams_per_user at sluice.yaml:2:3: must be between 0 and "
+            "2000000000, got -1");
+  // Reloadable, as every limit.
+  Config changed = *r;
+  changed.limits.max_global_series_per_user = 7;
+  changed.tenants.overrides.clear();
+  EXPECT_TRUE(RestartRequiredChanges(*r, changed).empty());
 }
 
 TEST(ConfigLoader, ReadsAlertingSection) {
@@ -513,7 +633,9 @@ TEST(RestartRequiredChanges, OnlyNamesWhatCannotChangeLive) {
   b.server.io_threads = 7;
   b.storage.fsync = FsyncPolicy::kNever;
   EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage"}));
-  b.query.timeout = std::chrono::seconds(5);
+  b.limits.query_timeout = std::chrono::seconds(5);  // per tenant now, so reloadable
+  EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage"}));
+  b.query.max_samples = 5;
   EXPECT_EQ(RestartRequiredChanges(a, b), (std::vector<std::string>{"server", "storage", "query"}));
 }
 

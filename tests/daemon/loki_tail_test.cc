@@ -491,6 +491,26 @@ TEST_F(LokiTailTest, RequestsThatAreNotTailableAreRefusedWith400) {
   EXPECT_EQ(bad_tenant.Connect(port_, Tail(R"({job="app"})"), {{"X-Scope-OrgID", "a|b"}}), 400);
 }
 
+class LokiTailLimitsTest : public LokiTailTest {
+ protected:
+  void SetUp() override {
+    Start("tenants:\n  overrides:\n    small: {max_entries_limit_per_query: 3}\n");
+  }
+};
+
+TEST_F(LokiTailLimitsTest, TheLargestLimitIsTheTenantsOwn) {
+  WsClient refused;
+  EXPECT_EQ(
+      refused.Connect(port_, Tail(R"({job="app"})", "&limit=4"), {{"X-Scope-OrgID", "small"}}),
+      400);
+  EXPECT_THAT(refused.body(), HasSubstr("limit > max_entries_limit_per_query (4 > 3)"));
+  WsClient small, other;
+  EXPECT_EQ(small.Connect(port_, Tail(R"({job="app"})", "&limit=3"), {{"X-Scope-OrgID", "small"}}),
+            101);
+  EXPECT_EQ(other.Connect(port_, Tail(R"({job="app"})", "&limit=4"), {{"X-Scope-OrgID", "other"}}),
+            101);
+}
+
 TEST_F(LokiTailTest, TenantsSeeOnlyTheirOwnEntries) {
   WsClient team_a, no_header;
   ASSERT_EQ(team_a.Connect(port_, Tail(R"({job="app"})"), {{"X-Scope-OrgID", "team-a"}}), 101);

@@ -287,7 +287,10 @@ TEST_F(PrometheusApiTest, EvaluationErrorsAre422AndLimitsNameThemselves) {
 
   auto series = Get(fmt::format("/api/v1/query?query={}&time={}", Q("{job=\"p\"}"), kE));
   EXPECT_EQ(series->status, 422) << series->body;
-  EXPECT_EQ(series->Error(), "query processing would select more than 3 series (query.max_series)");
+  // query.max_series is the older name of limits.max_fetched_series_per_query.
+  EXPECT_EQ(series->Error(),
+            "query processing would select more than 3 series "
+            "(limits.max_fetched_series_per_query)");
 }
 
 TEST_F(PrometheusApiTest, LimitTruncatesSeriesWithAWarning) {

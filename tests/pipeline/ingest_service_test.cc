@@ -23,13 +23,18 @@ class IngestServiceTest : public ::testing::Test {
     store_ = std::make_unique<storage::LogStore>(*shards_, storage::LogShardOptions{}, registry_);
     EXPECT_TRUE(store_->Recover().ok());
     store_->Start();
+    metrics_ =
+        std::make_unique<storage::MetricStore>(*shards_, storage::MetricShardOptions{}, registry_);
+    EXPECT_TRUE(metrics_->Recover().ok());
+    metrics_->Start();
     IngestServiceOptions options;
     options.workers = 2;
-    service_ = std::make_unique<IngestService>(*store_, nullptr, options, registry_);
+    service_ = std::make_unique<IngestService>(*store_, metrics_.get(), options, registry_);
     service_->Start();
   }
   ~IngestServiceTest() override {
     service_->Stop();
+    metrics_->Stop();
     store_->Stop();
   }
 
@@ -58,10 +63,34 @@ class IngestServiceTest : public ::testing::Test {
     return n;
   }
 
+  size_t SeriesCount(std::string_view tenant) {
+    return metrics_->Select(tenant, {}, kMin, kMax).size();
+  }
+
+  // A Loki push with one entry for each of `pods`, each its own stream {pod="<pod>"}.
+  static std::string PushTo(const std::vector<std::string>& pods) {
+    std::string streams;
+    for (const std::string& pod : pods) {
+      if (!streams.empty()) streams += ",";
+      streams += R"({"stream":{"pod":")" + pod + R"("},"values":[["1","x"]]})";
+    }
+    return R"({"streams":[)" + streams + "]}";
+  }
+  // A VictoriaMetrics import with one sample for each of `pods`, each its own series.
+  static std::string ImportTo(const std::vector<std::string>& pods) {
+    std::string lines;
+    for (const std::string& pod : pods) {
+      lines += R"({"metric":{"__name__":"up","pod":")" + pod +
+               R"("},"values":[1],"timestamps":[1000]})" + "\n";
+    }
+    return lines;
+  }
+
   ::sluice::testing::TempDir dir_;
   prometheus::Registry registry_;
   std::unique_ptr<storage::ShardSet> shards_;
   std::unique_ptr<storage::LogStore> store_;
+  std::unique_ptr<storage::MetricStore> metrics_;
   std::unique_ptr<IngestService> service_;
 };
 
@@ -129,6 +158,7 @@ TEST_F(IngestServiceTest, ATenantOverItsRateIsRefusedAndOthersAreNot) {
   EXPECT_EQ(refused.status.code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(refused.status.message(), HasSubstr("ingestion rate limit exceeded for tenant busy"));
   EXPECT_THAT(refused.status.message(), HasSubstr("limits.ingest_rate_bytes"));
+  EXPECT_EQ(refused.limit, IngestLimit::kRateBytes);
   EXPECT_EQ(Count("busy"), 1u);  // the refused request stored nothing
   EXPECT_TRUE(Submit(IngestFormat::kLokiJson, push, "quiet").status.ok());
   // Bulk items of a refused request are not reported as stored.
@@ -136,6 +166,66 @@ TEST_F(IngestServiceTest, ATenantOverItsRateIsRefusedAndOthersAreNot) {
       Submit(IngestFormat::kEsBulk, "{\"index\":{}}\n{\"message\":\"abcdef\"}\n", "busy");
   EXPECT_EQ(bulk.status.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE(bulk.bulk_items.empty());
+}
+
+TEST_F(IngestServiceTest, ATenantAtItsStreamCapWritesToItsStreamsButAddsNone) {
+  TenantLimits limits;
+  limits.max_streams = 2;
+  service_->SetLimits(LimitsTable(limits));
+  ASSERT_TRUE(Submit(IngestFormat::kLokiJson, PushTo({"a", "b"})).status.ok());  // at the cap
+  // One new stream beside an existing one: refused whole, the existing stream's entry too.
+  IngestResult refused = Submit(IngestFormat::kLokiJson, PushTo({"a", "c"}));
+  EXPECT_EQ(refused.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.limit, IngestLimit::kStreams);
+  EXPECT_EQ(refused.status.message(),
+            "Maximum active stream limit exceeded when trying to create stream {pod=\"c\"}, reduce "
+            "the number of active streams (reduce labels or reduce label values), or contact your "
+            "Loki administrator to see if the limit can be increased, user: 't' "
+            "(limits.max_global_streams_per_user: 2; the tenant has 2 streams and this request "
+            "would add 1)");
+  EXPECT_EQ(Count("t"), 2u);
+  // Existing streams only: accepted.
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, PushTo({"b", "a"})).status.ok());
+  EXPECT_EQ(Count("t"), 4u);
+  // Another tenant has a count of its own; a request that alone would pass the cap is refused.
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, PushTo({"a"}), "u").status.ok());
+  EXPECT_EQ(Submit(IngestFormat::kLokiJson, PushTo({"b", "c"}), "u").status.code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, PushTo({"b"}), "u").status.ok());
+  EXPECT_EQ(Count("u"), 2u);
+  // Other formats are held to it alike; a higher cap applies at once.
+  IngestResult bulk = Submit(IngestFormat::kEsBulk, "{\"index\":{}}\n{\"message\":\"x\"}\n");
+  EXPECT_EQ(bulk.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(bulk.bulk_items.empty());
+  limits.max_streams = 3;
+  service_->SetLimits(LimitsTable(limits));
+  EXPECT_TRUE(Submit(IngestFormat::kLokiJson, PushTo({"a", "c"})).status.ok());
+  EXPECT_EQ(Count("t"), 6u);
+}
+
+TEST_F(IngestServiceTest, ATenantAtItsSeriesCapWritesToItsSeriesButAddsNone) {
+  TenantLimits limits;
+  limits.max_series = 2;
+  TenantLimits roomy;  // no cap
+  service_->SetLimits(LimitsTable(limits, {{"roomy", roomy}}));
+  ASSERT_TRUE(Submit(IngestFormat::kVmImport, ImportTo({"a", "b"})).status.ok());
+  IngestResult refused = Submit(IngestFormat::kVmImport, ImportTo({"a", "c"}));
+  EXPECT_EQ(refused.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.limit, IngestLimit::kSeries);
+  EXPECT_EQ(refused.status.message(),
+            "per-user series limit of 2 exceeded when trying to create series "
+            "{__name__=\"up\", pod=\"c\"}, user: 't' (limits.max_global_series_per_user; the "
+            "tenant has 2 series and this request would add 1); reduce the number of series or "
+            "ask for a higher limit");
+  EXPECT_EQ(SeriesCount("t"), 2u);
+  EXPECT_TRUE(Submit(IngestFormat::kVmImport, ImportTo({"a", "b"})).status.ok());
+  EXPECT_EQ(Submit(IngestFormat::kVmImport, ImportTo({"a", "b", "c"}), "other").status.code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Submit(IngestFormat::kVmImport, ImportTo({"a", "b"}), "other").status.ok());
+  EXPECT_TRUE(Submit(IngestFormat::kVmImport, ImportTo({"a", "b", "c"}), "roomy").status.ok());
+  EXPECT_EQ(SeriesCount("t"), 2u);
+  EXPECT_EQ(SeriesCount("other"), 2u);
+  EXPECT_EQ(SeriesCount("roomy"), 3u);
 }
 
 TEST_F(IngestServiceTest, ConcurrentSubmittersAllGetTheirAnswers) {
