@@ -28,6 +28,51 @@ std::vector<std::vector<BlockEntry>> SystemBlocks() {
   return blocks;
 }
 
+// A one-shard LogStore in a fresh temporary directory, removed again at the end.
+class TempLogStore {
+ public:
+  explicit TempLogStore(std::string_view name, const LogShardOptions& options = {})
+      : dir_(fmt::format("{}/sluice-bench-{}-{}", std::filesystem::temp_directory_path().string(),
+                         name, getpid())) {
+    std::filesystem::remove_all(dir_);
+    auto shards = ShardSet::Open({.data_dir = dir_, .shards = 1});
+    if (!shards.ok()) {
+      status_ = shards.status();
+      return;
+    }
+    shards_ = std::move(shards).value();
+    store_ = std::make_unique<LogStore>(*shards_, options, registry_);
+    status_ = store_->Recover();
+    if (status_.ok()) store_->Start();
+  }
+  ~TempLogStore() {
+    if (store_) store_->Stop();
+    store_.reset();
+    if (shards_) (void)shards_->Close();
+    shards_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  TempLogStore(const TempLogStore&) = delete;
+  TempLogStore& operator=(const TempLogStore&) = delete;
+
+  // Why the store could not open; the benchmark skips with it.
+  const Status& status() const { return status_; }
+  LogStore& store() { return *store_; }
+  // Writes and waits for the acknowledgement.
+  Status Write(const LogBatch& batch) {
+    std::promise<Status> done;
+    store_->Write(batch, [&](const Status& s) { done.set_value(s); });
+    return done.get_future().get();
+  }
+
+ private:
+  std::string dir_;
+  prometheus::Registry registry_;
+  std::unique_ptr<ShardSet> shards_;
+  std::unique_ptr<LogStore> store_;
+  Status status_;
+};
+
 void BM_BlockEncode(benchmark::State& state) {
   BlockEncoder encoder(static_cast<int>(state.range(0)));
   auto blocks = SystemBlocks();
@@ -83,46 +128,31 @@ BENCHMARK(BM_BlockDecode);
 
 // LogStore::Write of 1,000-line batches to one shard, acknowledged after the WAL write.
 void BM_ShardWrite(benchmark::State& state) {
-  auto durability = static_cast<Durability>(state.range(0));
-  std::string dir =
-      fmt::format("{}/sluice-bench-{}", std::filesystem::temp_directory_path().string(), getpid());
-  std::filesystem::remove_all(dir);
-  {
-    auto shards = ShardSet::Open({.data_dir = dir, .shards = 1});
-    if (!shards.ok()) {
-      state.SkipWithError(shards.status().message().c_str());
-      return;
-    }
-    prometheus::Registry registry;
-    LogShardOptions options;
-    options.durability = durability;
-    LogStore store(**shards, options, registry);
-    (void)store.Recover();
-    store.Start();
-    const auto& lines = bench::LoghubLines();
-    std::vector<LogBatch> batches;
-    for (size_t offset = 0; offset < lines.size(); offset += 1000) {
-      batches.emplace_back("bench");
-      for (size_t i = 0; i < 1000; ++i) {
-        uint32_t s =
-            batches.back().AddStream({{"system", std::to_string(((offset + i) / 2000) % 16)}});
-        batches.back().AddEntry(s, 1'700'000'000'000'000'000 + static_cast<int64_t>(offset + i),
-                                lines[(offset + i) % lines.size()]);
-      }
-    }
-    size_t i = 0;
-    for (auto _ : state) {
-      std::promise<Status> done;
-      store.Write(batches[i++ % batches.size()], [&](const Status& s) { done.set_value(s); });
-      if (!done.get_future().get().ok()) {
-        state.SkipWithError("write failed");
-        break;
-      }
-    }
-    store.Stop();
-    (void)(*shards)->Close();
+  LogShardOptions options;
+  options.durability = static_cast<Durability>(state.range(0));
+  TempLogStore temp("write", options);
+  if (!temp.status().ok()) {
+    state.SkipWithError(temp.status().message().c_str());
+    return;
   }
-  std::filesystem::remove_all(dir);
+  const auto& lines = bench::LoghubLines();
+  std::vector<LogBatch> batches;
+  for (size_t offset = 0; offset < lines.size(); offset += 1000) {
+    batches.emplace_back("bench");
+    for (size_t i = 0; i < 1000; ++i) {
+      uint32_t s =
+          batches.back().AddStream({{"system", std::to_string(((offset + i) / 2000) % 16)}});
+      batches.back().AddEntry(s, 1'700'000'000'000'000'000 + static_cast<int64_t>(offset + i),
+                              lines[(offset + i) % lines.size()]);
+    }
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    if (!temp.Write(batches[i++ % batches.size()]).ok()) {
+      state.SkipWithError("write failed");
+      break;
+    }
+  }
   bench::ReportCpuPerMillionLines(state, 1000);
 }
 BENCHMARK(BM_ShardWrite)
@@ -134,54 +164,39 @@ BENCHMARK(BM_ShardWrite)
 // ten sealed blocks of ~200 lines over ten hours), so that five blocks per stream go whole and
 // one is rewritten. Process CPU (the writer thread does the work) per million lines deleted.
 void BM_Purge(benchmark::State& state) {
-  std::string dir = fmt::format("{}/sluice-bench-purge-{}",
-                                std::filesystem::temp_directory_path().string(), getpid());
-  std::filesystem::remove_all(dir);
   constexpr int64_t kStart = 1'700'000'000'000'000'000;
   constexpr int64_t kHour = 3'600'000'000'000;
+  TempLogStore temp("purge");
+  if (!temp.status().ok()) {
+    state.SkipWithError(temp.status().message().c_str());
+    return;
+  }
   const auto& lines = bench::LoghubLines();
   uint64_t deleted = 0;
-  {
-    auto shards = ShardSet::Open({.data_dir = dir, .shards = 1});
-    if (!shards.ok()) {
-      state.SkipWithError(shards.status().message().c_str());
-      return;
-    }
-    prometheus::Registry registry;
-    LogStore store(**shards, LogShardOptions{}, registry);
-    (void)store.Recover();
-    store.Start();
-    for (auto _ : state) {
-      state.PauseTiming();
-      for (int window = 0; window < 10; ++window) {
-        LogBatch batch("bench");
-        for (size_t i = 0; i < lines.size(); ++i) {
-          if (static_cast<int>(i % 10) != window) continue;
-          uint32_t s = batch.AddStream({{"system", std::to_string(i / 2000)}});
-          batch.AddEntry(s, kStart + window * kHour + static_cast<int64_t>(i) * 1'000'000,
-                         lines[i]);
-        }
-        std::promise<Status> done;
-        store.Write(batch, [&](const Status& s) { done.set_value(s); });
-        (void)done.get_future().get();
-        (void)store.SealAll();
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (int window = 0; window < 10; ++window) {
+      LogBatch batch("bench");
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (static_cast<int>(i % 10) != window) continue;
+        uint32_t s = batch.AddStream({{"system", std::to_string(i / 2000)}});
+        batch.AddEntry(s, kStart + window * kHour + static_cast<int64_t>(i) * 1'000'000, lines[i]);
       }
-      state.ResumeTiming();
-      auto purged =
-          store.Purge([](std::string_view, const Labels&, std::vector<DeletionInterval>* out) {
-            out->push_back(DeletionInterval{
-                std::numeric_limits<int64_t>::min(), kStart + 5 * kHour + kHour / 2, {}});
-          });
-      if (!purged.ok()) {
-        state.SkipWithError(purged.status().message().c_str());
-        break;
-      }
-      deleted += purged->entries_deleted;
+      (void)temp.Write(batch);
+      (void)temp.store().SealAll();
     }
-    store.Stop();
-    (void)(*shards)->Close();
+    state.ResumeTiming();
+    auto purged =
+        temp.store().Purge([](std::string_view, const Labels&, std::vector<DeletionInterval>* out) {
+          out->push_back(DeletionInterval{
+              std::numeric_limits<int64_t>::min(), kStart + 5 * kHour + kHour / 2, {}});
+        });
+    if (!purged.ok()) {
+      state.SkipWithError(purged.status().message().c_str());
+      break;
+    }
+    deleted += purged->entries_deleted;
   }
-  std::filesystem::remove_all(dir);
   bench::ReportCpuPerMillion(
       state, static_cast<double>(deleted) / static_cast<double>(state.iterations()), "lines");
 }
@@ -190,41 +205,27 @@ BENCHMARK(BM_Purge)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 // The common retention pass: nothing has expired. What a pass costs per stream when it only has
 // to ask the policy, for 100,000 streams.
 void BM_PurgeNothing(benchmark::State& state) {
-  std::string dir = fmt::format("{}/sluice-bench-purge0-{}",
-                                std::filesystem::temp_directory_path().string(), getpid());
-  std::filesystem::remove_all(dir);
   const int streams = static_cast<int>(state.range(0));
-  {
-    auto shards = ShardSet::Open({.data_dir = dir, .shards = 1});
-    if (!shards.ok()) {
-      state.SkipWithError(shards.status().message().c_str());
-      return;
-    }
-    prometheus::Registry registry;
-    LogStore store(**shards, LogShardOptions{}, registry);
-    (void)store.Recover();
-    store.Start();
-    for (int first = 0; first < streams; first += 10'000) {
-      LogBatch batch("bench");
-      for (int i = first; i < std::min(streams, first + 10'000); ++i) {
-        uint32_t s = batch.AddStream({{"pod", std::to_string(i)}});
-        batch.AddEntry(s, 1'700'000'000'000'000'000, "line");
-      }
-      std::promise<Status> done;
-      store.Write(batch, [&](const Status& s) { done.set_value(s); });
-      (void)done.get_future().get();
-    }
-    for (auto _ : state) {
-      auto purged = store.Purge(
-          [](std::string_view, const Labels& labels, std::vector<DeletionInterval>* out) {
-            if (LabelValue(labels, "pod") == "none") out->push_back(DeletionInterval{});
-          });
-      benchmark::DoNotOptimize(purged);
-    }
-    store.Stop();
-    (void)(*shards)->Close();
+  TempLogStore temp("purge-nothing");
+  if (!temp.status().ok()) {
+    state.SkipWithError(temp.status().message().c_str());
+    return;
   }
-  std::filesystem::remove_all(dir);
+  for (int first = 0; first < streams; first += 10'000) {
+    LogBatch batch("bench");
+    for (int i = first; i < std::min(streams, first + 10'000); ++i) {
+      uint32_t s = batch.AddStream({{"pod", std::to_string(i)}});
+      batch.AddEntry(s, 1'700'000'000'000'000'000, "line");
+    }
+    (void)temp.Write(batch);
+  }
+  for (auto _ : state) {
+    auto purged = temp.store().Purge(
+        [](std::string_view, const Labels& labels, std::vector<DeletionInterval>* out) {
+          if (LabelValue(labels, "pod") == "none") out->push_back(DeletionInterval{});
+        });
+    benchmark::DoNotOptimize(purged);
+  }
   bench::ReportCpuPerMillion(state, static_cast<double>(streams), "streams");
 }
 BENCHMARK(BM_PurgeNothing)->Arg(100'000)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
