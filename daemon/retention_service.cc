@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace sluice::daemon {
@@ -13,6 +14,8 @@ constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kNanosPerMilli = 1'000'000;
 // Rounds of the disk cap per pass: each deletes a slice of the time range and compacts.
 constexpr int kDiskCapRounds = 8;
+// The first pass after a start comes this soon (or after the interval, if shorter).
+constexpr auto kFirstPassDelay = std::chrono::minutes(1);
 // Deleted bytes, as a share of the data dir, that make a pass compact.
 constexpr double kCompactionShare = 0.1;
 
@@ -106,14 +109,27 @@ void RetentionService::Stop() {
 }
 
 void RetentionService::Loop() {
+  // The first pass comes soon after the start, so that a daemon restarted more often than the
+  // interval still enforces retention; later ones every interval from the end of the last. A
+  // reload changes the interval without putting the next pass off.
+  using SteadyClock = std::chrono::steady_clock;
+  const auto started = SteadyClock::now();
+  auto last_end = started;
+  bool first = true;
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    auto interval = options_.interval;
-    if (wake_.wait_for(lock, interval) == std::cv_status::no_timeout) continue;  // stop or update
+    auto due = first ? started + std::min<SteadyClock::duration>(options_.interval, kFirstPassDelay)
+                     : last_end + options_.interval;
+    if (SteadyClock::now() < due) {
+      wake_.wait_until(lock, due);  // or a stop, or an update that may move `due`
+      continue;
+    }
     lock.unlock();
     Result<RetentionPass> pass = RunOnce();
     if (!pass.ok()) spdlog::error("retention: {}", pass.status().message());
     lock.lock();
+    first = false;
+    last_end = SteadyClock::now();
   }
 }
 

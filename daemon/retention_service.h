@@ -51,9 +51,10 @@ class RetentionService {
   RetentionService(const RetentionService&) = delete;
   RetentionService& operator=(const RetentionService&) = delete;
 
-  // Starts the background thread; its first pass comes one interval after the start.
+  // Starts the background thread: its first pass comes a minute after the start (or one
+  // interval, if shorter), then one every interval.
   void Start(RetentionPolicy policy, RetentionOptions options);
-  // Takes effect from the next pass (a reload).
+  // Takes effect from the next pass (a reload); does not put that pass off.
   void Update(RetentionPolicy policy, RetentionOptions options);
   // Waits for a pass under way to end. Idempotent.
   void Stop();

@@ -277,6 +277,20 @@ TEST_F(RetentionServiceTest, TheBackgroundThreadRunsPassesAndStops) {
   service_->Stop();
 }
 
+TEST_F(RetentionServiceTest, ReloadsMoreOftenThanTheIntervalDoNotPutPassesOff) {
+  config::LimitsConfig limits;
+  limits.retention_period = 1h;
+  PutLogs("t", {{"app", "api"}}, kNow - 3 * kHour, kNow, kHour);
+  auto policy = RetentionPolicy::Make(limits, {});
+  ASSERT_TRUE(policy.ok());
+  service_->Start(*policy, RetentionOptions{.interval = 200ms});
+  for (int i = 0; i < 500 && LogRange("t", "api").first != kNow - kHour; ++i) {
+    service_->Update(*policy, RetentionOptions{.interval = 200ms});  // a reload every 10 ms
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(LogRange("t", "api"), std::make_pair(kNow - kHour, kNow));
+}
+
 // Through a running daemon: pushed with Loki's API, expired by the background thread, seen by
 // Loki's and Prometheus' query APIs, and a reload that changes a tenant's period.
 class RetentionDaemonTest : public testing::DaemonTest {
