@@ -9,6 +9,8 @@
 #include <cctype>
 #include <memory>
 
+#include "base/strings.h"
+
 namespace sluice::pipeline {
 namespace {
 
@@ -19,12 +21,6 @@ std::string Lowercase(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 Status TooLarge(ContentEncoding encoding, size_t max_bytes) {
@@ -133,7 +129,7 @@ Status Unzstd(std::string_view in, size_t max_bytes, std::string& out) {
 }  // namespace
 
 Result<ContentEncoding> ParseContentEncoding(std::string_view header) {
-  std::string value = Lowercase(Trim(header));
+  std::string value = Lowercase(TrimBlanks(header));
   if (value.empty() || value == "identity") return ContentEncoding::kIdentity;
   if (value == "gzip" || value == "x-gzip") return ContentEncoding::kGzip;
   if (value == "deflate") return ContentEncoding::kDeflate;

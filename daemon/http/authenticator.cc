@@ -10,6 +10,8 @@
 #include <cstring>
 #include <optional>
 
+#include "base/strings.h"
+
 namespace sluice::daemon {
 namespace {
 
@@ -20,12 +22,6 @@ constexpr size_t kMaxVerifiedBcrypt = 4096;
 // The scheme of an Authorization header is case-insensitive (RFC 9110).
 bool HasScheme(std::string_view authorization, std::string_view scheme) {
   return boost::beast::iequals(authorization.substr(0, scheme.size()), scheme);
-}
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
 }
 
 // Standard base64 with padding, as RFC 7617 requires; nullopt when malformed.
@@ -98,7 +94,7 @@ AuthDecision Authenticator::Authorize(const Route* route, std::string_view autho
   AuthDecision d;
   if (!config_.enabled) return d;
   if (route != nullptr && open_paths_.contains(route->pattern)) return d;
-  if (TrimSpaces(authorization).empty()) {
+  if (TrimBlanks(authorization).empty()) {
     d.status = 401;
     d.message = "authentication required: send Authorization: Bearer <token> or Basic credentials";
     return d;
@@ -129,14 +125,14 @@ AuthDecision Authenticator::Authorize(const Route* route, std::string_view autho
 }
 
 const config::AuthCredential* Authenticator::Authenticate(std::string_view authorization) const {
-  authorization = TrimSpaces(authorization);
+  authorization = TrimBlanks(authorization);
   if (HasScheme(authorization, "Bearer ")) {
-    std::string_view token = TrimSpaces(authorization.substr(7));
+    std::string_view token = TrimBlanks(authorization.substr(7));
     if (token.empty()) return nullptr;
     auto it = by_token_digest_.find(Sha256Hex(token));
     return it == by_token_digest_.end() ? nullptr : &config_.credentials[it->second];
   }
-  if (HasScheme(authorization, "Basic ")) return CheckBasic(TrimSpaces(authorization.substr(6)));
+  if (HasScheme(authorization, "Basic ")) return CheckBasic(TrimBlanks(authorization.substr(6)));
   return nullptr;
 }
 
