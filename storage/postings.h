@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string>
 #include <vector>
 
 #include "storage/label_matcher.h"
@@ -55,6 +56,26 @@ const std::vector<Id>* MatchingPostings(const ByName& by_name, const std::vector
     if (scratch->empty()) return scratch;
   }
   return result != nullptr ? result : &all;
+}
+
+// Removes `id` from a sorted id list, if there.
+template <typename Id>
+void ErasePosting(std::vector<Id>& ids, Id id) {
+  auto pos = std::lower_bound(ids.begin(), ids.end(), id);
+  if (pos != ids.end() && *pos == id) ids.erase(pos);
+}
+
+// Removes `id` from the postings of `name`=`value` in `by_name`, dropping the value's list and
+// the name's map once empty, so that label listings do not offer what no stream or series has.
+template <typename Id, typename ByName>
+void RemoveFromPostings(ByName& by_name, const std::string& name, const std::string& value, Id id) {
+  auto name_it = by_name.find(name);
+  if (name_it == by_name.end()) return;
+  auto value_it = name_it->second.find(value);
+  if (value_it == name_it->second.end()) return;
+  ErasePosting(value_it->second, id);
+  if (value_it->second.empty()) name_it->second.erase(value_it);
+  if (name_it->second.empty()) by_name.erase(name_it);
 }
 
 }  // namespace sluice::storage

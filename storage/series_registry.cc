@@ -64,8 +64,8 @@ int64_t SeriesRegistry::FindTenant(std::string_view tenant) const {
   return it == tenant_ids_.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
-MetricSeries* SeriesRegistry::Find(uint32_t tenant, uint64_t fingerprint,
-                                   std::string_view encoded_labels) {
+const MetricSeries* SeriesRegistry::Find(uint32_t tenant, uint64_t fingerprint,
+                                         std::string_view encoded_labels) const {
   if (slots_.empty()) return nullptr;
   size_t mask = slots_.size() - 1;
   for (size_t i = fingerprint & mask;; i = (i + 1) & mask) {
@@ -123,20 +123,10 @@ bool SeriesRegistry::Remove(uint32_t id) {
   MetricSeries* s = FindById(id);
   if (s == nullptr) return false;
   TenantIndex& index = tenants_[s->tenant];
-  auto erase = [id](Postings& p) {
-    auto pos = std::lower_bound(p.begin(), p.end(), id);
-    if (pos != p.end() && *pos == id) p.erase(pos);
-  };
   ForEachSeriesLabel(s->labels, [&](std::string_view name, std::string_view value) {
-    auto name_it = index.postings.find(std::string(name));
-    if (name_it == index.postings.end()) return;
-    auto value_it = name_it->second.find(std::string(value));
-    if (value_it == name_it->second.end()) return;
-    erase(value_it->second);
-    if (value_it->second.empty()) name_it->second.erase(value_it);
-    if (name_it->second.empty()) index.postings.erase(name_it);
+    RemoveFromPostings(index.postings, std::string(name), std::string(value), id);
   });
-  erase(index.all);
+  ErasePosting(index.all, id);
 
   // Backward-shift deletion: each later slot of the probe run moves into the hole unless its
   // home lies cyclically in (hole, slot], where a lookup would no longer reach it.
@@ -195,9 +185,7 @@ bool SeriesRegistry::Contains(std::string_view tenant, uint64_t fingerprint,
                               std::string_view encoded_labels) const {
   int64_t t = FindTenant(tenant);
   if (t < 0) return false;
-  // Find only reads; going through it keeps one lookup.
-  return const_cast<SeriesRegistry*>(this)->Find(static_cast<uint32_t>(t), fingerprint,
-                                                 encoded_labels) != nullptr;
+  return Find(static_cast<uint32_t>(t), fingerprint, encoded_labels) != nullptr;
 }
 
 }  // namespace sluice::storage

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/label_matcher.h"
@@ -79,7 +80,12 @@ class SeriesRegistry {
   int64_t FindTenant(std::string_view tenant) const;
   const std::string& TenantName(uint32_t index) const { return tenant_names_[index]; }
 
-  MetricSeries* Find(uint32_t tenant, uint64_t fingerprint, std::string_view encoded_labels);
+  const MetricSeries* Find(uint32_t tenant, uint64_t fingerprint,
+                           std::string_view encoded_labels) const;
+  MetricSeries* Find(uint32_t tenant, uint64_t fingerprint, std::string_view encoded_labels) {
+    return const_cast<MetricSeries*>(
+        std::as_const(*this).Find(tenant, fingerprint, encoded_labels));
+  }
   // A request resolves thousands of series, each several cache misses (slot, series, its key):
   // callers go through them in a pipeline, PrefetchSlot some lookups ahead of Find, then
   // PrefetchSeries (which reads the slot, loaded by then) nearer.

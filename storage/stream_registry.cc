@@ -6,7 +6,7 @@
 
 namespace sluice::storage {
 
-Stream* StreamRegistry::Find(std::string_view tenant, const Labels& labels) {
+const Stream* StreamRegistry::Find(std::string_view tenant, const Labels& labels) const {
   for (uint64_t id = StreamFingerprint(tenant, labels);; ++id) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return nullptr;
@@ -46,18 +46,8 @@ bool StreamRegistry::Remove(uint64_t id) {
   const Stream& stream = *it->second;
   auto tenant_it = tenants_.find(stream.tenant);
   TenantIndex& index = tenant_it->second;
-  auto erase = [id](Postings& p) {
-    auto pos = std::lower_bound(p.begin(), p.end(), id);
-    if (pos != p.end() && *pos == id) p.erase(pos);
-  };
-  for (const Label& l : stream.labels) {
-    auto name_it = index.postings.find(l.name);
-    auto value_it = name_it->second.find(l.value);
-    erase(value_it->second);
-    if (value_it->second.empty()) name_it->second.erase(value_it);
-    if (name_it->second.empty()) index.postings.erase(name_it);
-  }
-  erase(index.all);
+  for (const Label& l : stream.labels) RemoveFromPostings(index.postings, l.name, l.value, id);
+  ErasePosting(index.all, id);
   if (index.all.empty()) tenants_.erase(tenant_it);
   by_id_.erase(it);
   return true;
@@ -88,8 +78,7 @@ size_t StreamRegistry::CountForTenant(std::string_view tenant) const {
 }
 
 bool StreamRegistry::Contains(std::string_view tenant, const Labels& labels) const {
-  // Find only reads; going through it keeps one lookup however ids come to be probed.
-  return const_cast<StreamRegistry*>(this)->Find(tenant, labels) != nullptr;
+  return Find(tenant, labels) != nullptr;
 }
 
 }  // namespace sluice::storage

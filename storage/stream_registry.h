@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/label_matcher.h"
@@ -69,7 +70,10 @@ struct Stream {
 class StreamRegistry {
  public:
   // The stream of (tenant, labels), or nullptr.
-  Stream* Find(std::string_view tenant, const Labels& labels);
+  const Stream* Find(std::string_view tenant, const Labels& labels) const;
+  Stream* Find(std::string_view tenant, const Labels& labels) {
+    return const_cast<Stream*>(std::as_const(*this).Find(tenant, labels));
+  }
   Stream* FindById(uint64_t id);
   const Stream* FindById(uint64_t id) const;
 
