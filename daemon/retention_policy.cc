@@ -49,30 +49,27 @@ Result<RetentionPolicy::Tenant> RetentionPolicy::TenantFrom(const config::Limits
 Result<RetentionPolicy> RetentionPolicy::Make(
     const config::LimitsConfig& defaults,
     const std::vector<std::pair<std::string, config::LimitsConfig>>& overrides) {
-  RetentionPolicy p;
-  SLUICE_ASSIGN_OR_RETURN(p.defaults_, TenantFrom(defaults, "limits"));
   auto expires = [](const Tenant& t) { return t.period.count() > 0 || !t.rules.empty(); };
-  p.expires_ = expires(p.defaults_);
+  SLUICE_ASSIGN_OR_RETURN(Tenant base, TenantFrom(defaults, "limits"));
+  bool any = expires(base);
+  std::unordered_map<std::string, Tenant> named;
   for (const auto& [tenant, limits] : overrides) {
     SLUICE_ASSIGN_OR_RETURN(Tenant t,
                             TenantFrom(limits, fmt::format("tenants.overrides.{}", tenant)));
-    p.expires_ = p.expires_ || expires(t);
-    p.overrides_[tenant] = std::move(t);
+    any = any || expires(t);
+    named[tenant] = std::move(t);
   }
+  RetentionPolicy p;
+  p.tenants_ = TenantOverrides<Tenant>(std::move(base), std::move(named));
+  p.expires_ = any;
   return p;
-}
-
-const RetentionPolicy::Tenant& RetentionPolicy::For(std::string_view tenant) const {
-  if (overrides_.empty()) return defaults_;
-  auto it = overrides_.find(std::string(tenant));
-  return it == overrides_.end() ? defaults_ : it->second;
 }
 
 std::optional<RetentionPolicy::Duration> RetentionPolicy::LogPeriod(
     std::string_view tenant, const storage::Labels& labels) const {
-  const Tenant& t = For(tenant);
+  const Tenant& t = tenants_.For(tenant);
   const Rule* rule = Pick(t.rules, labels);
-  if (rule == nullptr && &t != &defaults_) rule = Pick(defaults_.rules, labels);
+  if (rule == nullptr && &t != &tenants_.defaults()) rule = Pick(tenants_.defaults().rules, labels);
   if (rule != nullptr) return rule->period;
   if (t.period.count() > 0) return t.period;
   return std::nullopt;
@@ -80,7 +77,7 @@ std::optional<RetentionPolicy::Duration> RetentionPolicy::LogPeriod(
 
 std::optional<RetentionPolicy::Duration> RetentionPolicy::MetricPeriod(
     std::string_view tenant) const {
-  const Tenant& t = For(tenant);
+  const Tenant& t = tenants_.For(tenant);
   if (t.period.count() > 0) return t.period;
   return std::nullopt;
 }

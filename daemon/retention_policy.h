@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/tenant_overrides.h"
 #include "config/config.h"
 #include "storage/label_matcher.h"
 
@@ -50,10 +51,8 @@ class RetentionPolicy {
     Duration period{};  // 0: forever
   };
   static Result<Tenant> TenantFrom(const config::LimitsConfig& limits, std::string_view where);
-  const Tenant& For(std::string_view tenant) const;
 
-  Tenant defaults_;
-  std::unordered_map<std::string, Tenant> overrides_;
+  TenantOverrides<Tenant> tenants_;
   bool expires_ = false;
 };
 

@@ -4,10 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 
+#include "base/tenant_overrides.h"
 #include "pipeline/ingest_limits.h"
 #include "pipeline/metric_validation.h"
 
@@ -35,22 +33,6 @@ struct TenantLimits {
   uint64_t max_series = 0;
 };
 
-class LimitsTable {
- public:
-  LimitsTable() = default;
-  explicit LimitsTable(TenantLimits defaults,
-                       std::unordered_map<std::string, TenantLimits> overrides = {})
-      : defaults_(std::move(defaults)), overrides_(std::move(overrides)) {}
-
-  const TenantLimits& For(std::string_view tenant) const {
-    if (overrides_.empty()) return defaults_;
-    auto it = overrides_.find(std::string(tenant));
-    return it == overrides_.end() ? defaults_ : it->second;
-  }
-
- private:
-  TenantLimits defaults_;
-  std::unordered_map<std::string, TenantLimits> overrides_;
-};
+using LimitsTable = TenantOverrides<TenantLimits>;
 
 }  // namespace sluice::pipeline

@@ -52,15 +52,13 @@ QueryLimitsTable::QueryLimitsTable(prometheus::Registry* registry)
 
 QueryLimits QueryLimitsTable::For(std::string_view tenant) const {
   std::shared_ptr<const Table> table = std::atomic_load(&table_);
-  if (table->overrides.empty()) return table->defaults;
-  auto it = table->overrides.find(std::string(tenant));
-  return it == table->overrides.end() ? table->defaults : it->second;
+  return table->For(tenant);
 }
 
 void QueryLimitsTable::Set(QueryLimits defaults,
                            std::unordered_map<std::string, QueryLimits> overrides) {
-  std::atomic_store(
-      &table_, std::make_shared<const Table>(Table{std::move(defaults), std::move(overrides)}));
+  std::atomic_store(&table_,
+                    std::make_shared<const Table>(std::move(defaults), std::move(overrides)));
 }
 
 void QueryLimitsTable::CountRefusal(QueryApi api, QueryLimit limit) {

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/tenant_overrides.h"
+
 namespace sluice::daemon {
 
 struct QueryLimits {
@@ -64,10 +66,7 @@ class QueryLimitsTable {
   void CountRefusal(QueryApi api, QueryLimit limit);
 
  private:
-  struct Table {
-    QueryLimits defaults;
-    std::unordered_map<std::string, QueryLimits> overrides;
-  };
+  using Table = TenantOverrides<QueryLimits>;
   static constexpr size_t kApis = 2;
   static constexpr size_t kLimits = static_cast<size_t>(QueryLimit::kMaxConcurrentQueries) + 1;
 
