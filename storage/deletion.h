@@ -31,6 +31,8 @@ struct DeletionInterval {
   std::function<bool(std::string_view line)> line_filter;
 
   bool Contains(int64_t ts) const { return ts >= start && ts <= end; }
+  // Whether it reaches into [min_ts, max_ts].
+  bool Overlaps(int64_t min_ts, int64_t max_ts) const { return start <= max_ts && end >= min_ts; }
 };
 
 // Appends to `out` what to delete of the stream or series of `tenant` with `labels`; nothing for

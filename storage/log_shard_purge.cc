@@ -14,26 +14,10 @@
 namespace sluice::storage {
 namespace {
 
-bool Overlaps(const DeletionInterval& d, int64_t min_ts, int64_t max_ts) {
-  return d.start <= max_ts && d.end >= min_ts;
-}
-
 // Whether `d` deletes every entry in [min_ts, max_ts] whatever its line.
 bool CoversWhole(const DeletionInterval& d, int64_t min_ts, int64_t max_ts) {
   return !d.line_filter && d.start <= min_ts && d.end >= max_ts;
 }
-
-// The time range of what is left of a stream.
-struct Survivors {
-  bool any = false;
-  int64_t min_ts = 0;
-  int64_t max_ts = 0;
-  void Add(int64_t lo, int64_t hi) {
-    min_ts = any ? std::min(min_ts, lo) : lo;
-    max_ts = any ? std::max(max_ts, hi) : hi;
-    any = true;
-  }
-};
 
 }  // namespace
 
@@ -52,7 +36,7 @@ Result<PurgeStats> LogShard::Purge(const DeletionPlan& plan) {
                     if (s->has_data) {
                       plan(s->tenant, s->labels, &intervals);
                       std::erase_if(intervals, [&](const DeletionInterval& d) {
-                        return !Overlaps(d, s->min_ts, s->max_ts);
+                        return !d.Overlaps(s->min_ts, s->max_ts);
                       });
                       if (intervals.empty()) return false;
                     }
@@ -70,7 +54,7 @@ Status LogShard::Impl::PurgeStream(Stream& s, const std::vector<DeletionInterval
   // Deleted entries still in the head are sealed first, so that only blocks need handling.
   if (!s.head.entries.empty() &&
       std::any_of(intervals.begin(), intervals.end(), [&](const DeletionInterval& d) {
-        return Overlaps(d, s.head.min_ts, s.head.max_ts);
+        return d.Overlaps(s.head.min_ts, s.head.max_ts);
       })) {
     SLUICE_RETURN_IF_ERROR(SealStreams({&s}));
   }
@@ -85,7 +69,7 @@ Status LogShard::Impl::PurgeStream(Stream& s, const std::vector<DeletionInterval
   std::string rewritten;
   for (const BlockRef& b : blocks) {
     const int64_t lo = b.min_ts, hi = b.meta.max_ts;
-    auto touches = [&](const DeletionInterval& d) { return Overlaps(d, lo, hi); };
+    auto touches = [&](const DeletionInterval& d) { return d.Overlaps(lo, hi); };
     if (std::none_of(intervals.begin(), intervals.end(), touches)) {
       left.Add(lo, hi);
       continue;

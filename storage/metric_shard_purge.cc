@@ -14,10 +14,6 @@
 namespace sluice::storage {
 namespace {
 
-bool Overlaps(const DeletionInterval& d, int64_t min_ts, int64_t max_ts) {
-  return d.start <= max_ts && d.end >= min_ts;
-}
-
 // Deletes runs of consecutive chunk keys: one range delete for a run of several (a series'
 // expired past is usually hundreds of chunks), a point delete for one.
 class ChunkDeleter {
@@ -67,7 +63,7 @@ Result<PurgeStats> MetricShard::Purge(const DeletionPlan& plan) {
                       ParseSeriesKey(s->labels, &labels);
                       plan(impl_->series.TenantName(s->tenant), labels, &intervals);
                       std::erase_if(intervals, [&](const DeletionInterval& d) {
-                        return !Overlaps(d, s->min_ts, s->max_ts);
+                        return !d.Overlaps(s->min_ts, s->max_ts);
                       });
                       if (intervals.empty()) return false;
                     }
@@ -88,13 +84,7 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
   rocksdb::WriteBatch wb;
   ChunkDeleter deleter(&wb, shard.cf(Cf::kMetricChunks));
   uint64_t seq = next_chunk_seq;
-  bool any = false;
-  int64_t min_ts = 0, max_ts = 0;
-  auto survive = [&](int64_t lo, int64_t hi) {
-    min_ts = any ? std::min(min_ts, lo) : lo;
-    max_ts = any ? std::max(max_ts, hi) : hi;
-    any = true;
-  };
+  Survivors left;
   std::vector<Sample> samples;
   std::string chunk;
   Status listed = ForEachChunk(
@@ -102,11 +92,11 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
       std::numeric_limits<int64_t>::max(),
       [&](std::string_view key, uint64_t, const ChunkHeader& header, std::string_view value) {
         auto touches = [&](const DeletionInterval& d) {
-          return Overlaps(d, header.min_ts, header.max_ts);
+          return d.Overlaps(header.min_ts, header.max_ts);
         };
         if (std::none_of(intervals.begin(), intervals.end(), touches)) {
           deleter.Flush();
-          survive(header.min_ts, header.max_ts);
+          left.Add(header.min_ts, header.max_ts);
           return Status::Ok();
         }
         samples.clear();
@@ -116,7 +106,7 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
                       [&](const Sample& x) { return IsDeleted(intervals, x.timestamp_ms); });
         if (samples.size() == before) {
           deleter.Flush();
-          survive(header.min_ts, header.max_ts);
+          left.Add(header.min_ts, header.max_ts);
           return Status::Ok();
         }
         stats->entries_deleted += before - samples.size();
@@ -132,7 +122,7 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
         EncodeChunk(samples, &chunk);
         wb.Put(shard.cf(Cf::kMetricChunks), keys::Chunk(s.id, samples.front().timestamp_ms, seq++),
                chunk);
-        survive(samples.front().timestamp_ms, samples.back().timestamp_ms);
+        left.Add(samples.front().timestamp_ms, samples.back().timestamp_ms);
         ++stats->blocks_rewritten;
         stats->bytes_deleted += value.size() - std::min(value.size(), chunk.size());
         return Status::Ok();
@@ -143,16 +133,16 @@ Status MetricShard::Impl::PurgeSeries(MetricSeries& s,
 
   // A series left without samples is forgotten once no WAL record can name its id (replay would
   // find an unknown series); until then it stays, matching no time range.
-  const bool drop = !any && wal_deleted_below >= s.wal_floor;
+  const bool drop = !left.any && wal_deleted_below >= s.wal_floor;
   wb.Put(shard.cf(Cf::kDefault), keys::kMetricNextChunkSeq, keys::U64(seq));
   // Under the exclusive lock, as sealing; not held back by the DiskSpaceGuard: deleting is how
   // space returns.
   std::unique_lock lock(mu);
   const auto before = std::make_tuple(s.has_data, s.min_ts, s.max_ts, s.sealed_max_ts);
-  s.has_data = any;
-  s.min_ts = min_ts;
-  s.max_ts = max_ts;
-  if (!any) s.sealed_max_ts = MetricSeries::kNoSealedChunk;
+  s.has_data = left.any;
+  s.min_ts = left.min_ts;
+  s.max_ts = left.max_ts;
+  if (!left.any) s.sealed_max_ts = MetricSeries::kNoSealedChunk;
   if (drop) {
     wb.Delete(shard.cf(Cf::kMetricSeries), keys::U64(s.id));
   } else {

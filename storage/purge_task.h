@@ -3,6 +3,8 @@
 // the whole pass. Shared by the log and metrics engines.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <vector>
@@ -12,6 +14,18 @@
 #include "storage/group_commit.h"
 
 namespace sluice::storage {
+
+// The time range of what a purge leaves of a stream or series.
+struct Survivors {
+  bool any = false;
+  int64_t min_ts = 0;
+  int64_t max_ts = 0;
+  void Add(int64_t lo, int64_t hi) {
+    min_ts = any ? std::min(min_ts, lo) : lo;
+    max_ts = any ? std::max(max_ts, hi) : hi;
+    any = true;
+  }
+};
 
 // Calls `purge_one(id, &stats)` for each of `ids` on the writer thread, which returns whether it
 // had work to do (Result<bool>): a slice handles up to 4096 ids with nothing to do, or 16 with.
