@@ -16,9 +16,12 @@
 # Environment (defaults): BUILD_DIR (build), HOSTS (100: 102,100 series), HISTORY (1h: 240
 # samples per series), CONNECTIONS (4), SAMPLES_PER_REQUEST (2000), STEPS_PER_REQUEST (1: each
 # request is one scrape of 2,000 series, as Prometheus sends; 240 with 24000: an hour per series),
-# FORMATS ("remote_write import"), REPEATS (1), VM_BIN (/usr/bin/victoria-metrics),
+# FORMATS ("remote_write import"), REPEATS (1), DAEMONS ("sluice vm"; "sluice" alone to compare
+# builds of Sluice with each other), VM_BIN (/usr/bin/victoria-metrics),
 # RESULTS (where the raw key=value results go; default /tmp/metrics_vs_vm.<pid>.txt),
-# PERF_DIR (when set: `perf record -g` of Sluice during each load, kept there).
+# PERF_DIR (when set: `perf record $PERF_ARGS` of Sluice during each load, kept there; PERF_ARGS
+# defaults to -g, e.g. "-F 199 --call-graph dwarf,16384" for call graphs of a build without frame
+# pointers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${BUILD_DIR:-build}
@@ -29,16 +32,18 @@ per_request=${SAMPLES_PER_REQUEST:-2000}
 steps_per_request=${STEPS_PER_REQUEST:-1}
 formats=${FORMATS:-remote_write import}
 repeats=${REPEATS:-1}
+daemons=${DAEMONS:-sluice vm}
 vm_bin=${VM_BIN:-/usr/bin/victoria-metrics}
 results=${RESULTS:-/tmp/metrics_vs_vm.$$.txt}
 perf_dir=${PERF_DIR:-}
+read -r -a perf_args <<<"${PERF_ARGS:--g}"
 
 if [[ ! -x $build/bench/metrics_load || ! -x $build/daemon/sluice ]]; then
   [[ -f $build/build.ninja || -f $build/Makefile ]] ||
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
   cmake --build "$build" --target metrics_load sluice
 fi
-[[ -x $vm_bin ]] || { echo "VictoriaMetrics not found at $vm_bin (VM_BIN)" >&2; exit 1; }
+[[ $daemons != *vm* || -x $vm_bin ]] || { echo "VictoriaMetrics not found at $vm_bin (VM_BIN)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/sluice-vs-vm-XXXXXX)
 daemon_pid=
@@ -102,7 +107,7 @@ run_sluice() {  # format repeat
   local perf_pid=
   if [[ -n $perf_dir ]]; then
     mkdir -p "$perf_dir"
-    perf record -g -p "$daemon_pid" -o "$perf_dir/sluice-$1-$2.data" 2>/dev/null &
+    perf record "${perf_args[@]}" -p "$daemon_pid" -o "$perf_dir/sluice-$1-$2.data" 2>/dev/null &
     perf_pid=$!
   fi
   "$build/bench/metrics_load" --target "127.0.0.1:$port" --format "$1" "${load_args[@]}" \
@@ -183,8 +188,7 @@ run_vm() {  # format repeat
 echo "results: $results"
 for format in $formats; do
   for repeat in $(seq "$repeats"); do
-    run_sluice "$format" "$repeat"
-    run_vm "$format" "$repeat"
+    for daemon in $daemons; do "run_$daemon" "$format" "$repeat"; done
   done
 done
 
