@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "base/utf8.h"
 
 namespace sluice::pipeline {
 
@@ -10,46 +14,75 @@ using storage::LabelView;
 
 namespace {
 
-bool IsNameChar(char c, bool colon, bool digit) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':') ||
-         (digit && c >= '0' && c <= '9');
+// Metric name characters: 1 may start one ([a-zA-Z_:]), 2 may continue one ([a-zA-Z0-9_:]).
+constexpr std::array<uint8_t, 256> kMetricNameChars = [] {
+  std::array<uint8_t, 256> t = storage::detail::kLabelNameChars;
+  t[':'] = 3;
+  return t;
+}();
+
+bool IsMetricNameLabel(std::string_view name) {
+  // A fixed-size comparison the compiler inlines, instead of a memcmp call per label.
+  return name.size() == 8 && std::memcmp(name.data(), "__name__", 8) == 0;
 }
 
-std::string_view MetricNameOf(const std::vector<LabelView>& labels) {
-  for (const LabelView& l : labels) {
-    if (l.name == "__name__") return l.value;
+// std::string_view's order, decided on the first byte when that differs (as it almost always
+// does between label names) without a memcmp call.
+bool NameLess(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
   }
-  return {};
+  return a < b;
 }
 
 }  // namespace
 
 bool IsValidMetricName(std::string_view name) {
-  if (name.empty() || !IsNameChar(name[0], true, false)) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [](char c) { return IsNameChar(c, true, true); });
+  if (name.empty() || (kMetricNameChars[static_cast<unsigned char>(name[0])] & 1) == 0) {
+    return false;
+  }
+  return std::all_of(name.begin() + 1, name.end(), [](char c) {
+    return (kMetricNameChars[static_cast<unsigned char>(c)] & 2) != 0;
+  });
 }
 
 std::string SanitizeMetricName(std::string_view name) {
   std::string out;
   out.reserve(name.size() + 1);
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) out.push_back('_');
-  for (char c : name) out.push_back(IsNameChar(c, true, true) ? c : '_');
+  for (char c : name) {
+    out.push_back((kMetricNameChars[static_cast<unsigned char>(c)] & 2) != 0 ? c : '_');
+  }
   return out;
 }
 
+// Runs for every series of every request, so the usual case (sorted, no empty values, names
+// unique, ASCII) costs one pass over the labels; the messages are built only on failure.
 Status ValidateSeriesLabels(std::vector<LabelView>& labels, const MetricLimits& limits) {
-  std::erase_if(labels, [](const LabelView& l) { return l.value.empty(); });
-  auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
-  // Senders usually sort already (Prometheus does).
-  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
-    std::sort(labels.begin(), labels.end(), by_name);
+  bool sorted = true;  // strictly: names also unique
+  bool any_empty = false;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    any_empty |= labels[i].value.empty();
+    if (i > 0 && !NameLess(labels[i - 1].name, labels[i].name)) sorted = false;
   }
-  std::string_view metric = MetricNameOf(labels);
+  // In Prometheus an empty value is the same as no label.
+  if (any_empty) std::erase_if(labels, [](const LabelView& l) { return l.value.empty(); });
+  // Senders usually sort already (Prometheus does).
+  if (!sorted) {
+    std::sort(labels.begin(), labels.end(),
+              [](const LabelView& a, const LabelView& b) { return NameLess(a.name, b.name); });
+  }
+  std::string_view metric;
+  for (const LabelView& l : labels) {
+    if (IsMetricNameLabel(l.name)) {
+      metric = l.value;
+      break;
+    }
+  }
   if (metric.empty()) {
     return Status::InvalidArgument("series has no metric name (__name__ label)");
   }
-  if (!IsValidMetricName(metric) || !storage::IsValidUtf8(metric)) {
+  if (!IsValidMetricName(metric)) {  // ASCII only, so valid UTF-8 too
     return Status::InvalidArgument(fmt::format(
         "invalid metric name '{}' (metric names match [a-zA-Z_:][a-zA-Z0-9_:]*)", metric));
   }
@@ -76,11 +109,11 @@ Status ValidateSeriesLabels(std::vector<LabelView>& labels, const MetricLimits& 
           "{})",
           metric, l.name, l.value.size(), limits.max_label_value_length));
     }
-    if (!storage::IsValidUtf8(l.value)) {
+    if (!IsValidUtf8(l.value)) {
       return Status::InvalidArgument(fmt::format(
           "series '{}' has a value of label '{}' that is not valid UTF-8", metric, l.name));
     }
-    if (i > 0 && labels[i - 1].name == l.name) {
+    if (!sorted && i > 0 && labels[i - 1].name == l.name) {
       return Status::InvalidArgument(
           fmt::format("series '{}' has duplicate label name '{}'", metric, l.name));
     }

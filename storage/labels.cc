@@ -22,30 +22,6 @@ Status Canonicalize(Labels& labels) {
   return Status::Ok();
 }
 
-namespace {
-
-// 1: may start a label name ([a-zA-Z_]); 2: may continue one ([a-zA-Z0-9_]).
-constexpr std::array<uint8_t, 256> kLabelNameChars = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = 3;
-  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = 3;
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 2;
-  t['_'] = 3;
-  return t;
-}();
-
-}  // namespace
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty() || (kLabelNameChars[static_cast<unsigned char>(name[0])] & 1) == 0) {
-    return false;
-  }
-  for (char c : name.substr(1)) {
-    if ((kLabelNameChars[static_cast<unsigned char>(c)] & 2) == 0) return false;
-  }
-  return true;
-}
-
 bool IsValidUtf8(std::string_view s) { return ::sluice::IsValidUtf8(s); }
 
 void AppendLabelsString(const Labels& labels, std::string* out) {

@@ -5,6 +5,7 @@
 // values escaped as Go's strconv.Quote would for the common cases (\\ \" \n).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,7 +28,28 @@ using Labels = std::vector<Label>;
 // Sorts by name. Returns InvalidArgument naming the label if a name repeats.
 Status Canonicalize(Labels& labels);
 
-bool IsValidLabelName(std::string_view name);
+namespace detail {
+// 1: may start a label name ([a-zA-Z_]); 2: may continue one ([a-zA-Z0-9_]).
+inline constexpr std::array<uint8_t, 256> kLabelNameChars = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = 3;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = 3;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = 2;
+  t['_'] = 3;
+  return t;
+}();
+}  // namespace detail
+
+// Inline: every label of every sample written is checked.
+inline bool IsValidLabelName(std::string_view name) {
+  if (name.empty() || (detail::kLabelNameChars[static_cast<unsigned char>(name[0])] & 1) == 0) {
+    return false;
+  }
+  for (char c : name.substr(1)) {
+    if ((detail::kLabelNameChars[static_cast<unsigned char>(c)] & 2) == 0) return false;
+  }
+  return true;
+}
 bool IsValidUtf8(std::string_view s);
 
 // {a="x", b="y"}; `labels` must be canonical.

@@ -78,19 +78,26 @@ uint32_t MetricBatch::AddSeries(std::span<const LabelView> labels) {
     arena_.swap(previous);
   }
   // Copy first, as the series key, then hash and look up the copy in one piece; a series
-  // already in the batch takes the copy back.
+  // already in the batch takes the copy back. One resize and plain copies: this runs for every
+  // series of every request.
   size_t key_offset = arena_.size();
   size_t first_label = label_refs_.size();
+  arena_.resize(key_offset + bytes);
+  char* out = arena_.data() + key_offset;
+  auto copy = [&out](std::string_view text) {
+    if (!text.empty()) std::memcpy(out, text.data(), text.size());  // data() may be null
+    out += text.size();
+  };
   for (const LabelView& l : labels) {
     LabelRef r{};
-    r.name_offset = static_cast<uint32_t>(arena_.size());
+    r.name_offset = static_cast<uint32_t>(out - arena_.data());
     r.name_size = static_cast<uint32_t>(l.name.size());
-    arena_.append(l.name);
-    arena_.push_back(kKeySeparator);
-    r.value_offset = static_cast<uint32_t>(arena_.size());
+    copy(l.name);
+    *out++ = kKeySeparator;
+    r.value_offset = static_cast<uint32_t>(out - arena_.data());
     r.value_size = static_cast<uint32_t>(l.value.size());
-    arena_.append(l.value);
-    arena_.push_back(kKeySeparator);
+    copy(l.value);
+    *out++ = kKeySeparator;
     label_refs_.push_back(r);
   }
   std::string_view key = std::string_view(arena_).substr(key_offset);
