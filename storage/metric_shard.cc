@@ -26,7 +26,10 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kAgeCheckPeriod = std::chrono::seconds(1);
 constexpr size_t kMaxSealGroup = 4096;  // series per sealing write batch
-constexpr uint8_t kWalVersion = 1;
+// Version 1 restarted the timestamp deltas at each series; version 2 carries them across the
+// record: a request's series share one scrape time, so each delta takes a byte or two, not six.
+constexpr uint8_t kWalVersionPerSeriesDeltas = 1;
+constexpr uint8_t kWalVersion = 2;
 // How far ahead Commit prefetches: a slot (or a series) this many series ahead, then what it
 // points to this many ahead; enough to cover a DRAM miss with the work of the series between.
 constexpr size_t kSlotPrefetch = 16;
@@ -34,6 +37,7 @@ constexpr size_t kSeriesPrefetch = 8;
 
 // WAL record := u8 version, varint series_count, series x series_count
 // series     := varint id, varint n, (zigzag varint ts delta, fixed64 value bits) x n
+// The first delta of a record is from 0.
 void PutValue(std::string* out, double v) {
   char buf[8];
   uint64_t bits = std::bit_cast<uint64_t>(v);
@@ -153,6 +157,7 @@ Status MetricShard::Recover() {
   SLUICE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the metric WAL"));
   if (first) m.wal_deleted_below = m.next_wal_seq;
   m.metrics->series.Increment(static_cast<double>(m.series.size()));
+  m.metrics->head_bytes.Increment(static_cast<double>(m.head_bytes));
   if (replayed > 0) {
     spdlog::info("shard {}: replayed {} metric WAL records ({} bytes of unsealed samples)",
                  shard_.index, replayed, m.head_bytes);
@@ -161,13 +166,15 @@ Status MetricShard::Recover() {
 }
 
 Status MetricShard::Impl::ReplayRecord(uint64_t seq, std::string_view in) {
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kWalVersion) {
+  uint8_t version = in.empty() ? 0 : static_cast<uint8_t>(in[0]);
+  if (version != kWalVersion && version != kWalVersionPerSeriesDeltas) {
     return Status::Corruption("unknown metric WAL record version");
   }
   in.remove_prefix(1);
   uint64_t series_count = 0;
   if (!GetVarint(in, &series_count)) return Status::Corruption("truncated metric WAL record");
   int64_t now = SteadyNanos();
+  int64_t ts = 0;
   for (uint64_t i = 0; i < series_count; ++i) {
     uint64_t id = 0, n = 0;
     if (!GetVarint(in, &id) || !GetVarint(in, &n) || n > in.size()) {
@@ -177,7 +184,7 @@ Status MetricShard::Impl::ReplayRecord(uint64_t seq, std::string_view in) {
                           ? series.FindById(static_cast<uint32_t>(id))
                           : nullptr;
     if (s == nullptr) return Status::Corruption(fmt::format("unknown series id {}", id));
-    int64_t ts = 0;
+    if (version == kWalVersionPerSeriesDeltas) ts = 0;
     for (uint64_t k = 0; k < n; ++k) {
       uint64_t delta = 0;
       double v = 0;
@@ -244,6 +251,7 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
     record.clear();
     record.push_back(static_cast<char>(kWalVersion));
     PutVarint(&record, part.series.size());
+    int64_t previous = 0;
     const size_t n = part.series.size();
     for (size_t j = 0; j < n; ++j) {
       if (j + kSlotPrefetch < n) series.PrefetchSlot(part.series[j + kSlotPrefetch].fingerprint);
@@ -275,7 +283,6 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
       }
       PutVarint(&record, s->id);
       PutVarint(&record, ps.sample_count);
-      int64_t previous = 0;
       for (uint32_t k = 0; k < ps.sample_count; ++k) {
         const Sample& sample = part.samples[ps.first_sample + k];
         PutVarint(&record,
@@ -317,8 +324,10 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
     for (auto& s : created) series.Add(std::move(s));
     for (auto& [key, md] : new_metadata) metadata[key] = *md;
     int64_t now = SteadyNanos();
+    uint64_t head_bytes_before = head_bytes;
     for (size_t j = 0; j < pending.size(); ++j) {
-      if (j + kSlotPrefetch < pending.size()) __builtin_prefetch(pending[j + kSlotPrefetch].series);
+      if (j + kSlotPrefetch < pending.size())
+        pending[j + kSlotPrefetch].series->PrefetchForAppend();
       if (j + kSeriesPrefetch < pending.size())
         pending[j + kSeriesPrefetch].series->head.PrefetchTail();
       const Pending& p = pending[j];
@@ -326,6 +335,7 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
         AppendSample(*p.series, p.seq, p.samples[k].timestamp_ms, p.samples[k].value, now);
       }
     }
+    metrics->head_bytes.Increment(static_cast<double>(head_bytes - head_bytes_before));
   }
   metrics->series.Increment(static_cast<double>(created.size()));
   metrics->samples_written.Increment(static_cast<double>(samples_total));
@@ -347,8 +357,7 @@ void MetricShard::Impl::AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, 
   }
   s.ExtendTimeRange(ts);
   size_t after = s.HeadMemoryBytes();
-  head_bytes += after - before;
-  metrics->head_bytes.Increment(static_cast<double>(after - before));
+  head_bytes += after - before;  // published per commit: a gauge update costs an atomic CAS
   if (!s.seal_queued && (s.head.count() >= options.chunk_max_samples ||
                          s.out_of_order.size() >= options.chunk_max_samples)) {
     s.seal_queued = true;

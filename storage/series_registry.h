@@ -49,6 +49,12 @@ struct MetricSeries {
   int64_t head_since_steady_ns = 0;  // when the oldest unsealed sample arrived
   bool seal_queued = false;
 
+  // Appending a sample touches fields in every cache line of the series (head, WAL seqs, time
+  // range, seal flag): a pipelined caller fetches them all, not just the first.
+  void PrefetchForAppend() const {
+    const char* p = reinterpret_cast<const char*>(this);
+    for (size_t offset = 0; offset < sizeof(*this); offset += 64) __builtin_prefetch(p + offset, 1);
+  }
   bool HeadEmpty() const { return head.count() == 0 && out_of_order.empty(); }
   size_t HeadSamples() const { return head.count() + out_of_order.size(); }
   size_t HeadMemoryBytes() const {

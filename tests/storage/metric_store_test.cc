@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 
+#include "base/coding.h"
 #include "storage/keys.h"
 #include "storage/metric_chunk.h"
 #include "storage/series_registry.h"
@@ -248,6 +249,61 @@ TEST_F(MetricStoreTest, UnsealedSamplesSurviveARestartThroughTheWal) {
   ASSERT_TRUE(store_->SealAll().ok());
   Reopen(options);
   EXPECT_THAT(ReadAll(Only("t")), SamplesAre(want));
+}
+
+TEST_F(MetricStoreTest, WalRecordsOfManySeriesReplayWithTheirOwnTimestamps) {
+  // One record holds series whose timestamps are near each other, before and after one another,
+  // and far apart: the deltas carried from series to series must come back exact.
+  MetricShardOptions options{.seal_on_stop = false};
+  Open(options, 1);
+  const std::vector<std::vector<Sample>> want = {
+      {{1'700'000'000'000, 1}, {1'700'000'015'000, 2}},
+      {{1'699'999'999'990, 3}},
+      {{5, 4}, {6, 5}},
+      {{1'800'000'000'000, std::bit_cast<double>(kStaleNaNBits)}},
+  };
+  MetricBatch batch{"t"};
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::string value = std::to_string(i);
+    uint32_t s = batch.AddSeries(std::vector<LabelView>{{"__name__", "m"}, {"i", value}});
+    for (const Sample& x : want[i]) batch.AddSample(s, x.timestamp_ms, x.value);
+  }
+  ASSERT_TRUE(Write(batch).ok());
+  Reopen(options);
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_THAT(ReadAll(Only("t", {M(MatchOp::kEqual, "i", std::to_string(i))})),
+                SamplesAre(want[i]));
+  }
+}
+
+TEST_F(MetricStoreTest, ReplaysWalRecordsOfTheFirstFormat) {
+  // Version 1 records (written before deltas were carried across series) restart each series'
+  // deltas from zero.
+  MetricShardOptions options{.seal_on_stop = false};
+  Open(options, 1);
+  Put("t", kUp, {{1'000, 1}});
+  Close();
+  {
+    auto set = ShardSet::Open({.data_dir = dir_.Sub("data"), .shards = 1});
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    std::string record;
+    record.push_back(1);    // version 1
+    PutVarint(&record, 2);  // two series entries, both of series 1
+    for (int64_t ts : {2'000, 3'000}) {
+      PutVarint(&record, 1);  // series id
+      PutVarint(&record, 1);  // one sample
+      PutVarint(&record, ZigZagEncode(ts));
+      uint64_t bits = std::bit_cast<uint64_t>(static_cast<double>(ts / 1000));
+      for (int i = 0; i < 8; ++i) record.push_back(static_cast<char>(bits >> (8 * i)));
+    }
+    const Shard& shard = (*set)->shard(0);
+    ASSERT_TRUE(shard.db->Put({}, shard.cf(Cf::kMetricWal), keys::U64(1000), record).ok());
+    ASSERT_TRUE((*set)->Close().ok());
+  }
+  Open(options, 1);
+  EXPECT_THAT(ReadAll(Only("t")),
+              SamplesAre(std::vector<Sample>{{1'000, 1}, {2'000, 2}, {3'000, 3}}));
 }
 
 TEST_F(MetricStoreTest, SelectsByMatchersWithinTenantAndTime) {
