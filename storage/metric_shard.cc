@@ -34,6 +34,8 @@ constexpr uint8_t kWalVersion = 2;
 // points to this many ahead; enough to cover a DRAM miss with the work of the series between.
 constexpr size_t kSlotPrefetch = 16;
 constexpr size_t kSeriesPrefetch = 8;
+// Resolving a series is one dependency more (slot, series, key): a stage further ahead.
+constexpr size_t kFindSlotPrefetch = 24;
 
 // WAL record := u8 version, varint series_count, series x series_count
 // series     := varint id, varint n, (zigzag varint ts delta, fixed64 value bits) x n
@@ -253,11 +255,15 @@ void MetricShard::Impl::Commit(std::vector<Submission>& batch) {
     PutVarint(&record, part.series.size());
     int64_t previous = 0;
     const size_t n = part.series.size();
+    for (size_t j = 0; j < std::min(n, kFindSlotPrefetch); ++j) {
+      series.PrefetchSlot(part.series[j].fingerprint);
+    }
     for (size_t j = 0; j < n; ++j) {
-      if (j + kSlotPrefetch < n) series.PrefetchSlot(part.series[j + kSlotPrefetch].fingerprint);
-      if (j + kSeriesPrefetch < n) {
-        series.PrefetchSeries(part.series[j + kSeriesPrefetch].fingerprint);
+      if (j + kFindSlotPrefetch < n) {
+        series.PrefetchSlot(part.series[j + kFindSlotPrefetch].fingerprint);
       }
+      if (j + kSlotPrefetch < n) series.PrefetchSeries(part.series[j + kSlotPrefetch].fingerprint);
+      if (j + kSeriesPrefetch < n) series.PrefetchKey(part.series[j + kSeriesPrefetch].fingerprint);
       const MetricShardPart::Series& ps = part.series[j];
       std::string_view labels =
           std::string_view(part.labels).substr(ps.labels_offset, ps.labels_size);

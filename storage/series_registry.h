@@ -92,18 +92,22 @@ class SeriesRegistry {
     return const_cast<MetricSeries*>(
         std::as_const(*this).Find(tenant, fingerprint, encoded_labels));
   }
-  // A request resolves thousands of series, each several cache misses (slot, series, its key):
-  // callers go through them in a pipeline, PrefetchSlot some lookups ahead of Find, then
-  // PrefetchSeries (which reads the slot, loaded by then) nearer.
+  // A request resolves thousands of series, each three dependent cache misses (slot, series,
+  // its key): callers go through them in a pipeline, PrefetchSlot furthest ahead of Find, then
+  // PrefetchSeries (which reads the slot, loaded by then), then PrefetchKey (which reads the
+  // series) nearest.
   void PrefetchSlot(uint64_t fingerprint) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[fingerprint & (slots_.size() - 1)]);
   }
   void PrefetchSeries(uint64_t fingerprint) const {
-    if (slots_.empty()) return;
-    const Slot& slot = slots_[fingerprint & (slots_.size() - 1)];
-    if (slot.series != nullptr && slot.fingerprint == fingerprint) {
-      __builtin_prefetch(slot.series);
-      __builtin_prefetch(slot.series->labels.data());
+    if (const MetricSeries* s = SlotSeries(fingerprint)) __builtin_prefetch(s);
+  }
+  void PrefetchKey(uint64_t fingerprint) const {
+    if (const MetricSeries* s = SlotSeries(fingerprint)) {
+      const char* key = s->labels.data();
+      for (size_t offset = 0; offset < s->labels.size(); offset += 64) {
+        __builtin_prefetch(key + offset);
+      }
     }
   }
   MetricSeries* FindById(uint32_t id) {
@@ -160,6 +164,12 @@ class SeriesRegistry {
     MetricSeries* series = nullptr;
   };
   void InsertSlot(uint64_t fingerprint, MetricSeries* series);
+  // The series in the fingerprint's home slot when its fingerprint matches (for prefetching).
+  const MetricSeries* SlotSeries(uint64_t fingerprint) const {
+    if (slots_.empty()) return nullptr;
+    const Slot& slot = slots_[fingerprint & (slots_.size() - 1)];
+    return slot.fingerprint == fingerprint ? slot.series : nullptr;
+  }
 
   std::vector<std::unique_ptr<MetricSeries>> by_id_;  // index id - 1
   size_t count_ = 0;
