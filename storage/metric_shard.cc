@@ -354,18 +354,22 @@ void MetricShard::Impl::AppendSample(MetricSeries& s, uint64_t seq, int64_t ts, 
     s.head_first_wal_seq = seq;
     s.head_since_steady_ns = now_ns;
   }
-  s.head_last_wal_seq = seq;
-  size_t before = s.HeadMemoryBytes();
+  // The in-order path stays within the fields PrefetchForAppend fetched: out_of_order is read
+  // only when a sample goes there.
+  bool full = false;
   if (s.head.count() == 0 || ts > s.head.last_ts()) {
+    size_t before = s.head.MemoryBytes();
     s.head.Append(ts, value);
+    head_bytes += s.head.MemoryBytes() - before;  // published per commit, not per sample
+    full = s.head.count() >= options.chunk_max_samples;
   } else {
+    size_t before = s.out_of_order.capacity();
     s.out_of_order.push_back(Sample{ts, value});
+    head_bytes += (s.out_of_order.capacity() - before) * sizeof(Sample);
+    full = s.out_of_order.size() >= options.chunk_max_samples;
   }
   s.ExtendTimeRange(ts);
-  size_t after = s.HeadMemoryBytes();
-  head_bytes += after - before;  // published per commit: a gauge update costs an atomic CAS
-  if (!s.seal_queued && (s.head.count() >= options.chunk_max_samples ||
-                         s.out_of_order.size() >= options.chunk_max_samples)) {
+  if (full && !s.seal_queued) {
     s.seal_queued = true;
     full_heads.push_back(&s);
   }
@@ -492,8 +496,8 @@ Status MetricShard::Impl::Seal(const std::vector<MetricSeries*>& group) {
     u.max_ts = s->max_ts;
     u.labels = s->labels;
     u.sealed_max_ts = std::max(s->sealed_max_ts, samples.back().timestamp_ms);
-    // Heads fill in WAL order, so every sample of this series in an older record is sealed now.
-    u.wal_floor = s->head_last_wal_seq + 1;
+    // Sealing takes the whole head: no record written so far holds an unsealed sample of it.
+    u.wal_floor = next_wal_seq;
     wb.Put(shard.cf(Cf::kMetricSeries), keys::U64(s->id),
            EncodeSeriesRecord(u, series.TenantName(s->tenant)));
     chunk_samples += samples.size();

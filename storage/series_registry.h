@@ -24,14 +24,26 @@
 
 namespace sluice::storage {
 
+// Laid out for the write path, which touches thousands of series per request, each a cache miss:
+// resolving a series reads the first 48 bytes (fingerprint, tenant, key), appending a sample the
+// next 80 (time range, head, flags); what only sealing and replay need comes after.
 struct MetricSeries {
-  uint32_t id = 0;
-  uint32_t tenant = 0;  // SeriesRegistry::TenantName
   uint64_t fingerprint = 0;
+  uint32_t tenant = 0;  // SeriesRegistry::TenantName
+  uint32_t id = 0;
   std::string labels;  // the series key (AppendSeriesKey)
   int64_t min_ts = 0;  // over everything stored; valid when has_data
   int64_t max_ts = 0;
+
+  // The head: samples not yet sealed into a chunk. In-order samples go to `head`; samples at or
+  // before its last timestamp (out of order, or duplicates) to `out_of_order`, merged at sealing.
+  XorChunk head;
   bool has_data = false;
+  bool seal_queued = false;
+  std::vector<Sample> out_of_order;
+  uint64_t head_first_wal_seq = 0;
+  int64_t head_since_steady_ns = 0;  // when the oldest unsealed sample arrived
+
   int64_t max_chunk_span = 0;  // the widest max_ts - min_ts of its sealed chunks
   // The newest timestamp in a sealed chunk (kNoSealedChunk: none yet). A head reaching back to
   // it is merged with the chunks it overlaps when sealed, so chunks never overlap on disk.
@@ -40,20 +52,10 @@ struct MetricSeries {
   // WAL records below this seq hold no unsealed samples of this series: replay skips them.
   uint64_t wal_floor = 0;
 
-  // The head: samples not yet sealed into a chunk. In-order samples go to `head`; samples at or
-  // before its last timestamp (out of order, or duplicates) to `out_of_order`, merged at sealing.
-  XorChunk head;
-  std::vector<Sample> out_of_order;
-  uint64_t head_first_wal_seq = 0;
-  uint64_t head_last_wal_seq = 0;
-  int64_t head_since_steady_ns = 0;  // when the oldest unsealed sample arrived
-  bool seal_queued = false;
-
-  // Appending a sample touches fields in every cache line of the series (head, WAL seqs, time
-  // range, seal flag): a pipelined caller fetches them all, not just the first.
+  // What appending an in-order sample touches (time range, head, flags), for a pipelined caller.
   void PrefetchForAppend() const {
-    const char* p = reinterpret_cast<const char*>(this);
-    for (size_t offset = 0; offset < sizeof(*this); offset += 64) __builtin_prefetch(p + offset, 1);
+    __builtin_prefetch(&min_ts, 1);
+    __builtin_prefetch(&seal_queued, 1);
   }
   bool HeadEmpty() const { return head.count() == 0 && out_of_order.empty(); }
   size_t HeadSamples() const { return head.count() + out_of_order.size(); }
