@@ -15,6 +15,7 @@
 #include "base/build_info.h"
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
+#include "daemon/huge_page_heap.h"
 #include "daemon/logging.h"
 #include "daemon/retention_policy.h"
 
@@ -148,6 +149,7 @@ static int Run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  sluice::daemon::MaybeRestartWithHugePageHeap(argv);
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {

@@ -1,4 +1,5 @@
 // The sluice binary as an operator runs it: flags, config checking, signals.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -86,6 +87,59 @@ TEST_F(SluiceBinaryTest, SigtermFinishesTheRequestInFlightAndExitsZero) {
   std::string log = testing::ReadFile(dir_.Sub("daemon.err"));
   EXPECT_THAT(log, HasSubstr("SIGTERM: shutting down"));
   EXPECT_THAT(log, HasSubstr("shutdown: complete"));
+}
+
+// The environment of a running process, one VAR=value per element.
+std::vector<std::string> EnvironmentOf(pid_t pid) {
+  std::string raw = testing::ReadFile(fmt::format("/proc/{}/environ", pid));
+  std::vector<std::string> out;
+  for (size_t start = 0; start < raw.size();) {
+    size_t end = raw.find('\0', start);
+    if (end == std::string::npos) end = raw.size();
+    out.push_back(raw.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool KernelHasHugePages() {
+  return testing::ReadFile("/sys/kernel/mm/transparent_hugepage/enabled").find("[never]") ==
+             std::string::npos &&
+         !testing::ReadFile("/sys/kernel/mm/transparent_hugepage/enabled").empty();
+}
+
+TEST_F(SluiceBinaryTest, RestartsItselfWithItsHeapOnHugePages) {
+  if (!KernelHasHugePages()) GTEST_SKIP() << "transparent huge pages are disabled here";
+  ASSERT_EQ(unsetenv("GLIBC_TUNABLES"), 0);
+  uint16_t port = StartDaemon();
+  ASSERT_GT(port, 0);
+  // The same pid, now with the tunable glibc reads at start, and serving.
+  EXPECT_THAT(EnvironmentOf(daemon_->pid()),
+              ::testing::Contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=1"));
+  testing::TestHttpClient client(port);
+  auto r = client.Request("GET", "/-/healthy");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(SluiceBinaryTest, KeepsTheOperatorsOwnHugePageTunable) {
+  ASSERT_EQ(setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1), 0);
+  uint16_t port = StartDaemon();
+  ASSERT_EQ(unsetenv("GLIBC_TUNABLES"), 0);
+  ASSERT_GT(port, 0);
+  EXPECT_THAT(EnvironmentOf(daemon_->pid()),
+              ::testing::Contains("GLIBC_TUNABLES=glibc.malloc.hugetlb=0"));
+}
+
+TEST_F(SluiceBinaryTest, HugePageHeapCanBeTurnedOff) {
+  ASSERT_EQ(unsetenv("GLIBC_TUNABLES"), 0);
+  ASSERT_EQ(setenv("SLUICE_HUGE_PAGE_HEAP", "0", 1), 0);
+  uint16_t port = StartDaemon();
+  ASSERT_EQ(unsetenv("SLUICE_HUGE_PAGE_HEAP"), 0);
+  ASSERT_GT(port, 0);
+  for (const std::string& var : EnvironmentOf(daemon_->pid())) {
+    EXPECT_THAT(var, ::testing::Not(::testing::StartsWith("GLIBC_TUNABLES=")));
+  }
 }
 
 TEST_F(SluiceBinaryTest, SighupReloadsAndSurvivesABrokenConfig) {
