@@ -244,12 +244,26 @@ struct Scratch {
   std::vector<uint32_t> exceptions;  // indices of values stored as raw bits
 };
 
-// Returns the mean of the zigzagged values (capped at 2^52 each), which places the Rice parameter.
-double ApplyTransform(const std::vector<int64_t>& q, Transform t, int64_t base,
-                      std::vector<uint64_t>* u) {
-  u->clear();
+// What a transform of an int_seq would cost: the mean of its zigzagged values (capped at 2^52
+// each), which places the Rice parameter, and its size as tokens (what PutTokens writes).
+struct TransformCost {
+  double mean = 0;
+  size_t token_bytes = 0;
+};
+
+// Fills `u` with the zigzagged transform of `q` and measures it, in one pass.
+TransformCost ApplyTransform(const std::vector<int64_t>& q, Transform t, int64_t base,
+                             std::vector<uint64_t>* u) {
+  u->resize(q.size());
+  uint64_t* out = u->data();
   uint64_t previous = 0;
   double sum = 0;
+  size_t bytes = 0;
+  size_t run = 0;  // zeros in a row, written as run tokens
+  auto flush_run = [&] {
+    bytes += run / kMaxRun * 2 + (run % kMaxRun == 0 ? 0 : run % kMaxRun == 1 ? 1 : 2);
+    run = 0;
+  };
   for (int64_t x : q) {
     auto ux = static_cast<uint64_t>(x);
     uint64_t v = t == kValues   ? ux
@@ -258,28 +272,16 @@ double ApplyTransform(const std::vector<int64_t>& q, Transform t, int64_t base,
     previous = ux;
     uint64_t z = ZigZagEncode(static_cast<int64_t>(v));
     sum += static_cast<double>(std::min(z, uint64_t{1} << 52));
-    u->push_back(z);
-  }
-  return sum / static_cast<double>(q.size());
-}
-
-size_t TokenBytes(const std::vector<uint64_t>& u) {
-  size_t bytes = 0;
-  size_t run = 0;
-  auto flush_run = [&] {
-    bytes += run / kMaxRun * 2 + (run % kMaxRun == 0 ? 0 : run % kMaxRun == 1 ? 1 : 2);
-    run = 0;
-  };
-  for (uint64_t x : u) {
-    if (x == 0) {
+    *out++ = z;
+    if (z == 0) {
       ++run;
       continue;
     }
     flush_run();
-    bytes += x == ~uint64_t{0} ? 2 : VarintLength(x + 1);
+    bytes += z == ~uint64_t{0} ? 2 : VarintLength(z + 1);
   }
   flush_run();
-  return bytes;
+  return TransformCost{sum / static_cast<double>(q.size()), bytes};
 }
 
 void PutTokens(const std::vector<uint64_t>& u, std::string* out) {
@@ -316,10 +318,13 @@ template <size_t N>
 void RiceBits(const std::vector<uint64_t>& u, const int (&k)[N], uint64_t (&bits)[N]) {
   for (size_t j = 0; j < N; ++j) bits[j] = 0;
   for (uint64_t x : u) {
+    // Both costs computed and one selected without a branch: which applies varies from value
+    // to value, and mispredictions were most of the encoder's time.
+    uint64_t escaped = kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(x));
     for (size_t j = 0; j < N; ++j) {
       uint64_t q = x >> k[j];
-      bits[j] += q < kRiceEscape ? q + 1 + static_cast<uint64_t>(k[j])
-                                 : kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(x));
+      uint64_t coded = q + 1 + static_cast<uint64_t>(k[j]);
+      bits[j] += q < kRiceEscape ? coded : escaped;
     }
   }
 }
@@ -341,6 +346,32 @@ void PutRice(const std::vector<uint64_t>& u, int k, std::string* out) {
   }
 }
 
+// The element at index size/2 of `d` sorted (not empty). Most int_seqs have a value that fills
+// more than half of them (a scrape interval, a counter's steady rate), which is then the median:
+// found in two passes (Boyer-Moore's majority vote, then a count) rather than by a selection,
+// which was a quarter of the encoder's time.
+int64_t Median(const std::vector<int64_t>& d, std::vector<int64_t>& scratch) {
+  int64_t candidate = d.front();
+  size_t votes = 0;
+  for (int64_t x : d) {
+    if (votes == 0) {
+      candidate = x;
+      votes = 1;
+    } else if (x == candidate) {
+      ++votes;
+    } else {
+      --votes;
+    }
+  }
+  if (static_cast<size_t>(std::count(d.begin(), d.end(), candidate)) > d.size() / 2) {
+    return candidate;
+  }
+  scratch.assign(d.begin(), d.end());
+  auto middle = scratch.begin() + static_cast<ptrdiff_t>(scratch.size() / 2);
+  std::nth_element(scratch.begin(), middle, scratch.end());
+  return *middle;
+}
+
 // Encodes `d` (not empty; divided by its gcd in place): the transform and code that take the
 // fewest bytes.
 void PutIntSeq(std::vector<int64_t>& d, Scratch& s, std::string* out) {
@@ -359,20 +390,17 @@ void PutIntSeq(std::vector<int64_t>& d, Scratch& s, std::string* out) {
   }
   // The median: deltas scatter around a rate (counters, scrape intervals) and what is left after
   // subtracting it is small.
-  s.sorted.assign(d.begin(), d.end());
-  auto middle = s.sorted.begin() + static_cast<ptrdiff_t>(s.sorted.size() / 2);
-  std::nth_element(s.sorted.begin(), middle, s.sorted.end());
-  int64_t base = *middle;
+  int64_t base = Median(d, s.sorted);
 
   size_t best_bytes = std::numeric_limits<size_t>::max();
   Transform best_transform = kValues;
   int best_k = -1;  // -1: tokens
   for (Transform t : {kValues, kDeltas, kMinusBase}) {
     if (t == kMinusBase && base == 0) continue;
-    double mean = ApplyTransform(d, t, base, &s.trial);
+    TransformCost cost = ApplyTransform(d, t, base, &s.trial);
     size_t header = t == kMinusBase ? VarintLength(ZigZagEncode(base)) : 0;
     bool improved = false;
-    size_t tokens = header + TokenBytes(s.trial);
+    size_t tokens = header + cost.token_bytes;
     if (tokens < best_bytes) {
       best_bytes = tokens;
       best_transform = t;
@@ -380,7 +408,8 @@ void PutIntSeq(std::vector<int64_t>& d, Scratch& s, std::string* out) {
       improved = true;
     }
     // Rice parameters around log2 of the mean, where the optimum lies for geometric-like data.
-    int center = std::min(static_cast<int>(std::bit_width(static_cast<uint64_t>(mean))), kMaxRiceK);
+    int center =
+        std::min(static_cast<int>(std::bit_width(static_cast<uint64_t>(cost.mean))), kMaxRiceK);
     const int candidates[] = {0, std::max(center - 2, 0), std::max(center - 1, 0), center};
     uint64_t bits[std::size(candidates)];
     RiceBits(s.trial, candidates, bits);
