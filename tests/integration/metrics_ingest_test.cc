@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <simdjson.h>
 #include <snappy.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -625,6 +626,17 @@ std::string RemoteWriteBody(const std::vector<pipeline::RemoteWriteSeries>& seri
   return compressed;
 }
 
+// What vmagent sends with `Content-Encoding: zstd`: the protobuf zstd-compressed, no snappy.
+std::string RemoteWriteBodyZstd(const std::vector<pipeline::RemoteWriteSeries>& series,
+                                const std::vector<storage::MetricMetadata>& metadata = {}) {
+  std::string proto;
+  pipeline::EncodeRemoteWrite(series, metadata, &proto);
+  std::string compressed(ZSTD_compressBound(proto.size()), '\0');
+  size_t n = ZSTD_compress(compressed.data(), compressed.size(), proto.data(), proto.size(), 3);
+  compressed.resize(ZSTD_isError(n) ? 0 : n);
+  return compressed;
+}
+
 const Headers kRemoteWriteHeaders = {{"Content-Encoding", "snappy"},
                                      {"Content-Type", "application/x-protobuf"},
                                      {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
@@ -665,15 +677,19 @@ TEST_F(MetricsIngestTest, RemoteWriteRoundTripsValuesAndStaleMarkers) {
     std::string path;
     Headers headers;
     std::string tenant;
+    bool zstd = false;
   };
   Headers without_encoding = {{"Content-Type", "application/x-protobuf"},
                               {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+  Headers zstd_encoded = WithTenant(without_encoding, "rw-3");
+  zstd_encoded.emplace_back("Content-Encoding", "zstd");
   const std::vector<Target> targets = {
       {"/api/v1/write", kRemoteWriteHeaders, ""},
       {"/api/v1/write", without_encoding, ""},  // the body is snappy all the same
       {"/api/v1/write", WithTenant(kRemoteWriteHeaders, "rw-1"), "rw-1"},
       {"/api/prom/push", WithTenant(kRemoteWriteHeaders, "rw-2"), "rw-2"},
       {"/api/prom/push", kRemoteWriteHeaders, ""},
+      {"/api/v1/write", zstd_encoded, "rw-3", true},  // vmagent's choice
   };
   int64_t ts = kBaseMs;
   for (int request = 0; request < 20; ++request) {
@@ -700,7 +716,9 @@ TEST_F(MetricsIngestTest, RemoteWriteRoundTripsValuesAndStaleMarkers) {
                   {"node_network_receive_bytes_total", storage::MetricType::kCounter,
                    "Network device statistic receive_bytes.", "bytes"}};
     }
-    Post(target.path, RemoteWriteBody(series, metadata), target.headers);
+    Post(target.path,
+         target.zstd ? RemoteWriteBodyZstd(series, metadata) : RemoteWriteBody(series, metadata),
+         target.headers);
     AddToModel(series, &model[target.tenant]);
   }
   // Metadata alone is a valid request.
