@@ -43,28 +43,48 @@ Status MetricStore::SealAll() {
 
 void MetricStore::Write(const MetricBatch& batch, std::function<void(const Status&)> done) {
   const size_t n = shards_.size();
+  const std::vector<MetricSeriesRef>& series = batch.series();
   std::vector<MetricShardPart> parts(n);
-  // Samples grouped by series, keeping each series' arrival order.
-  std::vector<uint32_t> count(batch.series().size(), 0);
+  // Samples grouped by series, keeping each series' arrival order. A counting pass first, so that
+  // each part is allocated once and the shard of a series is computed once, not per sample.
+  std::vector<uint32_t> count(series.size(), 0);
   for (const MetricSampleRef& s : batch.samples()) ++count[s.series];
-  std::vector<int64_t> part_series(batch.series().size(), -1);
-  for (uint32_t i = 0; i < batch.series().size(); ++i) {
+  std::vector<uint32_t> shard_of(series.size());
+  struct PartSize {
+    size_t series = 0, key_bytes = 0, samples = 0;
+  };
+  std::vector<PartSize> sizes(n);
+  for (uint32_t i = 0; i < series.size(); ++i) {
     if (count[i] == 0) continue;
-    const MetricSeriesRef& ref = batch.series()[i];
-    MetricShardPart& part = parts[ref.fingerprint % n];
+    shard_of[i] = static_cast<uint32_t>(series[i].fingerprint % n);
+    PartSize& size = sizes[shard_of[i]];
+    ++size.series;
+    size.key_bytes += series[i].key_size;
+    size.samples += count[i];
+  }
+  for (size_t p = 0; p < n; ++p) {
+    parts[p].series.reserve(sizes[p].series);
+    parts[p].labels.reserve(sizes[p].key_bytes);
+    parts[p].samples.resize(sizes[p].samples);
+    sizes[p].samples = 0;  // from here: samples placed so far
+  }
+  std::vector<uint32_t> part_series(series.size(), 0);
+  for (uint32_t i = 0; i < series.size(); ++i) {
+    if (count[i] == 0) continue;
+    MetricShardPart& part = parts[shard_of[i]];
     MetricShardPart::Series ps;
-    ps.fingerprint = ref.fingerprint;
+    ps.fingerprint = series[i].fingerprint;
     ps.labels_offset = static_cast<uint32_t>(part.labels.size());
     part.labels.append(batch.SeriesKey(i));
     ps.labels_size = static_cast<uint32_t>(part.labels.size() - ps.labels_offset);
-    ps.first_sample = static_cast<uint32_t>(part.samples.size());
-    part.samples.resize(part.samples.size() + count[i]);
-    part_series[i] = static_cast<int64_t>(part.series.size());
+    ps.first_sample = static_cast<uint32_t>(sizes[shard_of[i]].samples);
+    sizes[shard_of[i]].samples += count[i];
+    part_series[i] = static_cast<uint32_t>(part.series.size());
     part.series.push_back(ps);
   }
   for (const MetricSampleRef& s : batch.samples()) {
-    MetricShardPart& part = parts[batch.series()[s.series].fingerprint % n];
-    MetricShardPart::Series& ps = part.series[static_cast<size_t>(part_series[s.series])];
+    MetricShardPart& part = parts[shard_of[s.series]];
+    MetricShardPart::Series& ps = part.series[part_series[s.series]];
     part.samples[ps.first_sample + ps.sample_count++] = Sample{s.timestamp_ms, s.value};
   }
   for (const MetricMetadata& md : batch.metadata()) {
