@@ -65,8 +65,7 @@ void MetricStore::Write(const MetricBatch& batch, std::function<void(const Statu
   for (size_t p = 0; p < n; ++p) {
     parts[p].series.reserve(sizes[p].series);
     parts[p].labels.reserve(sizes[p].key_bytes);
-    parts[p].samples.resize(sizes[p].samples);
-    sizes[p].samples = 0;  // from here: samples placed so far
+    parts[p].samples.reserve(sizes[p].samples);
   }
   std::vector<uint32_t> part_series(series.size(), 0);
   for (uint32_t i = 0; i < series.size(); ++i) {
@@ -77,8 +76,8 @@ void MetricStore::Write(const MetricBatch& batch, std::function<void(const Statu
     ps.labels_offset = static_cast<uint32_t>(part.labels.size());
     part.labels.append(batch.SeriesKey(i));
     ps.labels_size = static_cast<uint32_t>(part.labels.size() - ps.labels_offset);
-    ps.first_sample = static_cast<uint32_t>(sizes[shard_of[i]].samples);
-    sizes[shard_of[i]].samples += count[i];
+    ps.first_sample = static_cast<uint32_t>(part.samples.size());
+    part.samples.resize(part.samples.size() + count[i]);
     part_series[i] = static_cast<uint32_t>(part.series.size());
     part.series.push_back(ps);
   }
