@@ -103,9 +103,8 @@ std::vector<std::string> EnvironmentOf(pid_t pid) {
 }
 
 bool KernelHasHugePages() {
-  return testing::ReadFile("/sys/kernel/mm/transparent_hugepage/enabled").find("[never]") ==
-             std::string::npos &&
-         !testing::ReadFile("/sys/kernel/mm/transparent_hugepage/enabled").empty();
+  std::string modes = testing::ReadFile("/sys/kernel/mm/transparent_hugepage/enabled");
+  return !modes.empty() && modes.find("[never]") == std::string::npos;
 }
 
 TEST_F(SluiceBinaryTest, RestartsItselfWithItsHeapOnHugePages) {
