@@ -91,7 +91,8 @@ struct Token {
 };
 
 // Go's strconv.Quote: "double-quoted", with \a \b \f \n \r \t \v \\ \", \xHH for bytes that are
-// not UTF-8 and \uHHHH / \UHHHHHHHH for runes Go does not consider printable.
+// not UTF-8 and \uHHHH / \UHHHHHHHH for runes Go does not consider printable; unlike Go, U+FFFD
+// is written \ufffd, since the lexer refuses it written out.
 std::string GoQuote(std::string_view s);
 
 // The value of a kString token (validated by the lexer): Go escapes resolved, and for `raw`

@@ -148,6 +148,10 @@ std::string GoQuote(std::string_view s) {
     if (r == '"' || r == '\\') {
       out += '\\';
       out += static_cast<char>(r);
+    } else if (r == kRuneError) {
+      // Go writes U+FFFD as it is, but PromQL's lexer (Prometheus' too) takes it for a byte that
+      // is not UTF-8 and refuses the string: escaped, the printed query parses back.
+      out += "\\ufffd";
     } else if (IsPrint(static_cast<uint32_t>(r))) {
       AppendUtf8(&out, static_cast<uint32_t>(r));
     } else {

@@ -167,6 +167,8 @@ TEST(PromqlPrinterTest, StringsPrintWithGoQuoting) {
   EXPECT_EQ(Printed(R"("\xff\xfe")"), R"("\xff\xfe")");  // not UTF-8: bytes
   EXPECT_EQ(Printed(R"("\u00a0\u200b\u2028\ufeff\ue000")"), R"("\u00a0\u200b\u2028\ufeff\ue000")");
   EXPECT_EQ(Printed(R"("\U0001F600 \u00e9")"), "\"\U0001F600 \u00e9\"");
+  // U+FFFD written out is what the lexer refuses as not UTF-8: escaped, it parses back.
+  EXPECT_EQ(Printed(R"("a\uFFFDb")"), R"("a\ufffdb")");
   EXPECT_EQ(Printed(R"("\101\x41")"), R"("AA")");
   EXPECT_EQ(Printed(R"('it\'s "x"')"), R"("it's \"x\"")");
   EXPECT_EQ(Printed("`a\rb`"), R"("ab")");  // raw strings drop carriage returns
